@@ -1,0 +1,99 @@
+import { awscdk, javascript } from 'projen';
+
+// aws-cdk-lib 2.257 is the oldest release cdk-nag 3.x supports; users may bring anything newer.
+const CDK_VERSION = '2.257.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'llm-function-url',
+  description: 'An AWS CDK construct that serves an open-weights GGUF model (DeepSeek-R1 by default) from an AWS Lambda Function URL with node-llama-cpp, speaking the OpenAI API.',
+  author: 'LlmFunctionUrl contributors',
+  authorAddress: 'maintainers@example.com',
+  repositoryUrl: 'https://github.com/llm-function-url/llm-function-url.git',
+  keywords: ['cdk', 'awscdk', 'lambda', 'llm', 'llama.cpp', 'gguf', 'deepseek', 'openai', 'function-url'],
+  license: 'Apache-2.0',
+  cdkVersion: CDK_VERSION,
+  constructsVersion: '10.5.1',
+  defaultReleaseBranch: 'main',
+  jsiiVersion: '~6.0.0',
+  packageManager: javascript.NodePackageManager.NPM,
+  projenrcTs: true,
+  // The runtime and the example apps are not part of the jsii assembly.
+  excludeTypescript: ['runtime/**', 'examples/**'],
+
+  publishToPypi: { distName: 'llm-function-url', module: 'llm_function_url' },
+  publishToMaven: {
+    javaPackage: 'io.github.llmfunctionurl',
+    mavenGroupId: 'io.github.llmfunctionurl',
+    mavenArtifactId: 'llm-function-url',
+  },
+  publishToNuget: { dotNetNamespace: 'LlmFunctionUrl', packageId: 'LlmFunctionUrl' },
+  publishToGo: { moduleName: 'github.com/llm-function-url/llm-function-url-go' },
+
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    'aws-cdk@^2.1100.0',
+    'openai@^6',
+    '@smithy/signature-v4@^5',
+    '@aws-crypto/sha256-js@^5',
+    '@aws-sdk/credential-providers@^3',
+  ],
+
+  // The user asked for a top-level tsconfig.dev.json: it type-checks src, test, examples and the projenrc.
+  tsconfigDevFile: 'tsconfig.dev.json',
+  tsconfigDev: {
+    exclude: ['node_modules', 'runtime', 'examples/**/cdk.out'],
+    compilerOptions: {},
+  },
+  jestOptions: {
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '/runtime/', '/cdk.out/'],
+      // Runtime tests start real servers on real models: give them room on a 2-core machine.
+      testTimeout: 120_000,
+      maxWorkers: 1,
+    },
+  },
+  gitignore: ['*.gguf', 'cdk.out/', '.bench-cache/', 'runtime/dist/', 'runtime/node_modules/', 'test-reports/'],
+  npmignoreEnabled: true,
+});
+
+// The npm tarball ships the container build context: Dockerfile, compiled server, manifest and lockfile.
+// Never a model file, never the runtime's sources or dependencies (the image installs its own).
+project.npmignore?.addPatterns('!/runtime/dist/', '/runtime/src/', '/runtime/node_modules/', '/runtime/tsconfig.json', '*.gguf', '/examples/', '/docs/', '/.ci/', '/test/');
+project.addFields({ files: undefined });
+
+const runtimeBuild = project.addTask('runtime:build', {
+  description: 'Compile the Lambda runtime server (runtime/src -> runtime/dist)',
+  exec: 'npm --prefix runtime run build',
+});
+project.preCompileTask.spawn(runtimeBuild);
+
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check src, test and examples together (jest transpiles without type-checking)',
+  exec: 'tsc --noEmit -p tsconfig.dev.json',
+});
+
+const bindings = project.addTask('bindings:check', {
+  description: 'Generate Python, Java, .NET and Go bindings (code only): proves the public API is jsii-clean',
+  exec: 'jsii-pacmak --code-only -t python -t java -t dotnet -t go --outdir dist/bindings-check',
+});
+
+// `npx projen test` runs everything that needs no container engine.
+project.testTask.prependSpawn(typecheck);
+project.testTask.prependSpawn(project.compileTask);
+project.testTask.prependSpawn(runtimeBuild);
+project.testTask.spawn(bindings);
+
+project.addTask('test:container', {
+  description: 'Build the runtime image with docker or podman (CONTAINER_ENGINE) and run it read-only',
+  exec: 'ts-node --project tsconfig.dev.json test/container/run-container-test.ts',
+});
+
+project.addTask('bench', {
+  description: 'Benchmark the server against raw node-llama-cpp on a DeepSeek-R1-1.5B-shaped model',
+  exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-bench.ts',
+});
+
+// projen merges `include` with its own catch-all; the dev tsconfig must not reach into runtime/ (its own ESM package).
+project.tsconfigDev.file.addOverride('include', ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts']);
+
+project.synth();
