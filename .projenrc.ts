@@ -36,7 +36,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@smithy/signature-v4@^5',
     '@aws-crypto/sha256-js@^5',
     '@aws-sdk/credential-providers@^3',
+    '@smithy/types@^4',
   ],
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'projenrc', '.projenrc.ts'] },
 
   // The user asked for a top-level tsconfig.dev.json: it type-checks src, test, examples and the projenrc.
   tsconfigDevFile: 'tsconfig.dev.json',
