@@ -1,5 +1,3 @@
-export class Hello {
-  public sayHello() {
-    return 'hello, world!';
-  }
-}
+export * from './llm-function-url';
+export * from './llm-function-url-props';
+export * from './models/llm-model';

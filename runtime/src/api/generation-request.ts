@@ -1,0 +1,171 @@
+import { invalidRequest } from '../http/api-error.js';
+import type { ChatMessage, Sampling } from '../engine/types.js';
+import { Fields } from './fields.js';
+import { checkSchemaTypes } from './json-schema-check.js';
+
+export type ResponseFormat =
+  | { readonly type: 'text' }
+  | { readonly type: 'json_object' }
+  | { readonly type: 'json_schema'; readonly schema: Readonly<Record<string, unknown>> };
+
+/** Everything a generation route needs, validated; `messages` for chats, `prompt` for raw completions. */
+export interface GenerationRequest {
+  readonly messages?: readonly ChatMessage[];
+  readonly prompt?: string;
+  /** The field an oversized prompt is blamed on in a context_length_exceeded error. */
+  readonly promptParam: 'messages' | 'prompt';
+  readonly requestedMaxTokens?: number;
+  readonly stop: readonly string[];
+  readonly sampling: Sampling;
+  readonly responseFormat: ResponseFormat;
+  readonly stream: boolean;
+  readonly includeUsage: boolean;
+  readonly includeReasoning: boolean;
+  readonly maxReasoningTokens?: number;
+}
+
+const UINT32_MAX = 4_294_967_295;
+const TOKENS_MAX = 2_147_483_647;
+
+/** The fields every generation route shares (OpenAI's names, plus the reasoning controls). */
+function commonFields(fields: Fields): Omit<GenerationRequest, 'messages' | 'prompt' | 'promptParam'> {
+  fields.string('model');
+  fields.string('user');
+  fields.unsupported('n', (value) => value === 1, 'it returns one choice per request (n = 1)');
+  const maxCompletionTokens = fields.integer('max_completion_tokens', 1, TOKENS_MAX);
+  const maxTokens = fields.integer('max_tokens', 1, TOKENS_MAX);
+  const stream = fields.boolean('stream') ?? false;
+  const streamOptions = fields.object('stream_options');
+  const includeUsage = streamOptions?.boolean('include_usage') ?? false;
+  return {
+    requestedMaxTokens: maxCompletionTokens ?? maxTokens,
+    stop: fields.stop(),
+    sampling: {
+      temperature: fields.number('temperature', 0, 2) ?? 1,
+      topP: fields.number('top_p', 0, 1) ?? 1,
+      topK: fields.integer('top_k', 0, 1_000_000),
+      seed: fields.integer('seed', 0, UINT32_MAX),
+      frequencyPenalty: fields.number('frequency_penalty', -2, 2),
+      presencePenalty: fields.number('presence_penalty', -2, 2),
+    },
+    responseFormat: responseFormat(fields),
+    stream,
+    includeUsage,
+    ...reasoningControls(fields),
+  };
+}
+
+/**
+ * Reasoning controls. Flat `include_reasoning` / `max_reasoning_tokens`, or OpenRouter's
+ * `reasoning: { exclude, max_tokens }`; the flat names win when both are given.
+ */
+function reasoningControls(fields: Fields): { includeReasoning: boolean; maxReasoningTokens?: number } {
+  const nested = fields.object('reasoning');
+  const exclude = nested?.boolean('exclude');
+  const nestedMax = nested?.integer('max_tokens', 0, TOKENS_MAX);
+  const include = fields.boolean('include_reasoning');
+  const max = fields.integer('max_reasoning_tokens', 0, TOKENS_MAX);
+  return {
+    includeReasoning: include ?? (exclude === undefined ? true : !exclude),
+    maxReasoningTokens: max ?? nestedMax,
+  };
+}
+
+function responseFormat(fields: Fields): ResponseFormat {
+  const format = fields.object('response_format');
+  if (format === undefined) return { type: 'text' };
+  const type = format.string('type', { required: true });
+  if (type === 'text') return { type };
+  if (type === 'json_object') return { type };
+  if (type === 'json_schema') {
+    const jsonSchema = format.object('json_schema', { required: true })!;
+    jsonSchema.string('name');
+    jsonSchema.boolean('strict');
+    jsonSchema.object('schema', { required: true });
+    const schema = jsonSchema.raw('schema') as Record<string, unknown>;
+    checkSchemaTypes(schema, jsonSchema.param('schema'));
+    return { type, schema };
+  }
+  throw invalidRequest(`'${format.param('type')}' must be "text", "json_object" or "json_schema", got ${JSON.stringify(type)}.`, format.param('type'));
+}
+
+function messageContent(message: Fields, index: number, role: string): string {
+  const param = `messages[${index}].content`;
+  const content = message.raw('content');
+  if (content === undefined) {
+    if (role === 'assistant') return '';
+    throw invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
+  }
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) throw invalidRequest(`'${param}' must be a string or an array of text parts.`, param, 'invalid_type');
+  return content.map((part, partIndex) => {
+    const partParam = `${param}[${partIndex}]`;
+    if (part === null || typeof part !== 'object' || Array.isArray(part)) {
+      throw invalidRequest(`'${partParam}' must be an object like {"type": "text", "text": "..."}.`, partParam, 'invalid_type');
+    }
+    const partFields = new Fields(part as Record<string, unknown>, partParam);
+    const type = partFields.string('type', { required: true });
+    if (type !== 'text') {
+      throw invalidRequest(`'${partFields.param('type')}' ${JSON.stringify(type)} is not supported: this model reads text parts only.`, partFields.param('type'), 'unsupported_parameter');
+    }
+    return partFields.string('text', { required: true })!;
+  }).join('\n');
+}
+
+const ROLES: Readonly<Record<string, ChatMessage['role']>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant' };
+
+function messages(fields: Fields): ChatMessage[] {
+  const list = fields.array('messages');
+  if (list === undefined) throw invalidRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
+  if (list.length === 0) throw invalidRequest("'messages' must hold at least one message.", 'messages');
+  return list.map((item, index) => {
+    const param = `messages[${index}]`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw invalidRequest(`'${param}' must be an object with "role" and "content".`, param, 'invalid_type');
+    }
+    const message = new Fields(item as Record<string, unknown>, param);
+    const roleName = message.string('role', { required: true })!;
+    const role = ROLES[roleName];
+    if (role === undefined) {
+      throw invalidRequest(`'${message.param('role')}' must be "system", "developer", "user" or "assistant", got ${JSON.stringify(roleName)} (tools are not supported).`, message.param('role'), 'invalid_value');
+    }
+    message.unsupported('tool_calls', (value) => Array.isArray(value) && value.length === 0, 'tool calls are not supported');
+    return { role, content: messageContent(message, index, role) };
+  });
+}
+
+export function parseChatRequest(body: Record<string, unknown>): GenerationRequest {
+  const fields = new Fields(body);
+  fields.unsupported('tools', (value) => Array.isArray(value) && value.length === 0, 'tool calling is not supported');
+  fields.unsupported('functions', (value) => Array.isArray(value) && value.length === 0, 'function calling is not supported');
+  fields.unsupported('logprobs', (value) => value === false, 'log probabilities are not returned');
+  fields.unsupported('top_logprobs', (value) => value === 0, 'log probabilities are not returned');
+  return { messages: messages(fields), promptParam: 'messages', ...commonFields(fields) };
+}
+
+export function parseCompletionRequest(body: Record<string, unknown>): GenerationRequest {
+  const fields = new Fields(body);
+  fields.unsupported('echo', (value) => value === false, 'the prompt is not echoed');
+  fields.unsupported('suffix', (value) => value === '', 'insertion (suffix) is not supported');
+  fields.unsupported('best_of', (value) => value === 1, 'it returns one choice per request (best_of = 1)');
+  fields.unsupported('logprobs', (value) => value === 0, 'log probabilities are not returned');
+  const raw = fields.raw('prompt');
+  let prompt: string;
+  if (typeof raw === 'string') prompt = raw;
+  else if (Array.isArray(raw) && raw.length === 1 && typeof raw[0] === 'string') prompt = raw[0];
+  else if (raw === undefined) throw invalidRequest("Missing required parameter: 'prompt'.", 'prompt', 'missing_required_parameter');
+  else throw invalidRequest("'prompt' must be a string (or an array holding exactly one string).", 'prompt', 'invalid_type');
+  if (prompt === '') throw invalidRequest("'prompt' must not be empty.", 'prompt');
+  return { prompt, promptParam: 'prompt', ...commonFields(fields) };
+}
+
+/** The original project's contract: {"prompt": "..."} is one user turn in the model's chat template. */
+export function parseSeedRequest(body: Record<string, unknown>): GenerationRequest {
+  const fields = new Fields(body);
+  const prompt = fields.string('prompt', { required: true, nonEmpty: true })!;
+  const system = fields.string('system');
+  const messages: ChatMessage[] = system === undefined
+    ? [{ role: 'user', content: prompt }]
+    : [{ role: 'system', content: system }, { role: 'user', content: prompt }];
+  return { messages, promptParam: 'prompt', ...commonFields(fields) };
+}

@@ -1,0 +1,174 @@
+import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
+import { availableParallelism, homedir, tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+// The pinned default model (local use); the model-source code enforces its checksum when downloading it.
+import { DEFAULT_MODEL_URL } from './model-source/index.js';
+
+/** One documented environment variable. README's table and the tests are checked against this list. */
+export interface EnvVarDoc {
+  readonly name: string;
+  /** The default, as a user reads it. */
+  readonly default: string;
+  readonly description: string;
+}
+
+
+export const ENV_VARS: readonly EnvVarDoc[] = [
+  { name: 'PORT', default: '8080', description: 'HTTP port.' },
+  { name: 'HOST', default: '127.0.0.1', description: 'Bind address (the Dockerfile sets 0.0.0.0).' },
+  { name: 'LLM_MODEL_PATH', default: 'unset', description: 'GGUF file to serve. When unset, the model comes from S3 (LLM_MODEL_S3_BUCKET/KEY) or is downloaded from LLM_MODEL_URL.' },
+  { name: 'LLM_MODEL_URL', default: 'the pinned DeepSeek-R1-Distill-Qwen-1.5B Q4_K_M GGUF', description: 'Model downloaded (once, into LLM_MODEL_CACHE_DIR) when no path and no S3 object is set.' },
+  { name: 'LLM_MODEL_SHA256', default: 'the pinned checksum for the default URL, else unset', description: 'Expected SHA-256 of the downloaded model (64 hex characters).' },
+  { name: 'LLM_MODEL_CACHE_DIR', default: '$XDG_CACHE_HOME (or ~/.cache)/llm-function-url/models; /tmp/llm-function-url/models when HOME is not writable', description: 'Where downloaded models are kept.' },
+  { name: 'LLM_MODEL_S3_BUCKET', default: 'unset', description: 'S3 bucket of the model, fetched into /tmp at start (needs LLM_MODEL_S3_KEY; endpoint override: AWS_ENDPOINT_URL_S3).' },
+  { name: 'LLM_MODEL_S3_KEY', default: 'unset', description: 'S3 key of the model (needs LLM_MODEL_S3_BUCKET).' },
+  { name: 'LLM_MODEL_ID', default: 'the model file name without .gguf', description: 'Model id reported by /v1/models and in every response.' },
+  { name: 'LLM_CONTEXT_SIZE', default: '4096', description: 'Context size in tokens (prompt + answer). llama.cpp rounds it up to a multiple of 256; the effective size is logged at start.' },
+  { name: 'LLM_THREADS', default: 'os.availableParallelism()', description: 'CPU threads used to evaluate the model.' },
+  { name: 'LLM_MAX_TOKENS', default: '2048', description: 'Upper bound for max_tokens / max_completion_tokens, and the value used when a request gives none.' },
+  { name: 'LLM_MAX_GENERATION_SECONDS', default: '0', description: 'Wall-clock cap per generation in seconds (0 = no cap); a capped answer ends with finish_reason "length".' },
+  { name: 'LLM_DEADLINE_MARGIN_MS', default: '1500', description: 'Stop generating this long before the Lambda invocation deadline (x-amzn-lambda-context), so the answer so far can still be sent.' },
+  { name: 'LLM_QUEUE_SIZE', default: '4', description: 'Requests allowed to wait behind the running generation; more get 429 with Retry-After.' },
+  { name: 'LLM_MAX_BODY_BYTES', default: '1048576', description: 'Request body cap in bytes; larger bodies get 413.' },
+  { name: 'LLM_API_KEY', default: 'unset', description: 'Bearer key every route but /health requires (local use).' },
+  { name: 'LLM_API_KEY_SECRET_ARN', default: 'unset', description: 'Secrets Manager secret holding the bearer key, read once at start (SecretString is the key, or JSON with an "apiKey" field; endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER).' },
+  { name: 'LLM_LOG_PROMPTS', default: 'false', description: '"true" adds prompt and answer text to the request log lines.' },
+  { name: 'LLM_METRICS_NAMESPACE', default: 'LlmFunctionUrl', description: 'CloudWatch namespace of the Embedded Metric Format log lines.' },
+];
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly modelPath?: string;
+  readonly modelUrl: string;
+  readonly modelSha256?: string;
+  readonly modelCacheDir: string;
+  readonly s3Bucket?: string;
+  readonly s3Key?: string;
+  readonly modelId?: string;
+  readonly contextSize: number;
+  readonly threads: number;
+  readonly maxTokens: number;
+  readonly maxGenerationSeconds: number;
+  readonly deadlineMarginMs: number;
+  readonly queueSize: number;
+  readonly maxBodyBytes: number;
+  readonly apiKey?: string;
+  readonly apiKeySecretArn?: string;
+  readonly logPrompts: boolean;
+  readonly metricsNamespace: string;
+  /** Lambda sets AWS_LAMBDA_FUNCTION_NAME; locally the metric dimension reads "local". */
+  readonly functionName: string;
+}
+
+/** A configuration mistake: the message names the variable, and the server refuses to start. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `expected a whole number from ${min} to ${max}, got ${raw}`);
+  return value;
+}
+
+function boolean(env: Env, name: string): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return false;
+  const lower = raw.toLowerCase();
+  if (lower === 'true' || lower === '1') return true;
+  if (lower === 'false' || lower === '0') return false;
+  throw new ConfigError(name, `expected "true" or "false", got "${raw}"`);
+}
+
+/** $XDG_CACHE_HOME or ~/.cache, unless the nearest existing folder on that path is not writable (HOME in Lambda). */
+export function defaultModelCacheDir(env: Env): string {
+  const base = text(env, 'XDG_CACHE_HOME') ?? join(text(env, 'HOME') ?? homedir(), '.cache');
+  let probe = base;
+  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
+  try {
+    accessSync(probe, fsConstants.W_OK);
+    return join(base, 'llm-function-url', 'models');
+  } catch {
+    return join(tmpdir(), 'llm-function-url', 'models');
+  }
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const modelPath = text(env, 'LLM_MODEL_PATH');
+  const s3Bucket = text(env, 'LLM_MODEL_S3_BUCKET');
+  const s3Key = text(env, 'LLM_MODEL_S3_KEY');
+  if ((s3Bucket === undefined) !== (s3Key === undefined)) {
+    throw new ConfigError(s3Bucket === undefined ? 'LLM_MODEL_S3_BUCKET' : 'LLM_MODEL_S3_KEY',
+      'LLM_MODEL_S3_BUCKET and LLM_MODEL_S3_KEY must be set together');
+  }
+  const modelUrl = text(env, 'LLM_MODEL_URL') ?? DEFAULT_MODEL_URL;
+  try {
+    const url = new URL(modelUrl);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');
+  } catch {
+    throw new ConfigError('LLM_MODEL_URL', `expected an http(s) URL, got "${modelUrl}"`);
+  }
+  const modelSha256 = text(env, 'LLM_MODEL_SHA256')?.toLowerCase();
+  if (modelSha256 !== undefined && !/^[0-9a-f]{64}$/.test(modelSha256)) {
+    throw new ConfigError('LLM_MODEL_SHA256', 'expected 64 hexadecimal characters');
+  }
+  const modelId = text(env, 'LLM_MODEL_ID');
+  if (modelId !== undefined && !/^[\w.:/@+-]{1,128}$/.test(modelId)) {
+    throw new ConfigError('LLM_MODEL_ID', 'expected 1 to 128 letters, digits or . _ - : / @ +');
+  }
+  const apiKey = text(env, 'LLM_API_KEY');
+  const apiKeySecretArn = text(env, 'LLM_API_KEY_SECRET_ARN');
+  if (apiKey !== undefined && apiKeySecretArn !== undefined) {
+    throw new ConfigError('LLM_API_KEY', 'set LLM_API_KEY or LLM_API_KEY_SECRET_ARN, not both');
+  }
+  if (apiKeySecretArn !== undefined && !/^arn:[\w-]+:secretsmanager:[\w-]+:\d{12}:secret:.+$/.test(apiKeySecretArn)) {
+    throw new ConfigError('LLM_API_KEY_SECRET_ARN', `expected a Secrets Manager secret ARN, got "${apiKeySecretArn}"`);
+  }
+  const metricsNamespace = text(env, 'LLM_METRICS_NAMESPACE') ?? 'LlmFunctionUrl';
+  if (!/^[\w.#:/ -]{1,255}$/.test(metricsNamespace) || metricsNamespace.startsWith('AWS/')) {
+    throw new ConfigError('LLM_METRICS_NAMESPACE', 'expected a CloudWatch namespace (letters, digits, . - _ / # : space; not starting with AWS/)');
+  }
+  const contextSize = integer(env, 'LLM_CONTEXT_SIZE', 4096, 64, 1_048_576);
+  return {
+    port: integer(env, 'PORT', 8080, 0, 65535),
+    host: text(env, 'HOST') ?? '127.0.0.1',
+    modelPath,
+    modelUrl,
+    modelSha256,
+    modelCacheDir: text(env, 'LLM_MODEL_CACHE_DIR') ?? defaultModelCacheDir(env),
+    s3Bucket,
+    s3Key,
+    modelId,
+    contextSize,
+    threads: integer(env, 'LLM_THREADS', availableParallelism(), 1, 1024),
+    maxTokens: integer(env, 'LLM_MAX_TOKENS', 2048, 1, 1_048_576),
+    maxGenerationSeconds: integer(env, 'LLM_MAX_GENERATION_SECONDS', 0, 0, 86_400),
+    deadlineMarginMs: integer(env, 'LLM_DEADLINE_MARGIN_MS', 1500, 0, 600_000),
+    queueSize: integer(env, 'LLM_QUEUE_SIZE', 4, 0, 10_000),
+    maxBodyBytes: integer(env, 'LLM_MAX_BODY_BYTES', 1_048_576, 1024, 1_073_741_824),
+    apiKey,
+    apiKeySecretArn,
+    logPrompts: boolean(env, 'LLM_LOG_PROMPTS'),
+    metricsNamespace,
+    functionName: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'local',
+  };
+}
+
+/** The id the API reports: LLM_MODEL_ID, else the file name without its .gguf extension. */
+export function modelIdFor(config: Config, modelPath: string): string {
+  return config.modelId ?? basename(modelPath).replace(/\.gguf$/i, '');
+}

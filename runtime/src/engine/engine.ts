@@ -1,0 +1,236 @@
+import {
+  getLlama, LlamaChat, LlamaCompletion, LlamaLogLevel,
+  type ChatHistoryItem, type Llama, type LlamaChatResponseChunk, type LlamaContext,
+  type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token,
+} from 'node-llama-cpp';
+import type { ChatMessage, Delta, EngineStop, GenerationOutcome, GenerationSettings, Sampling } from './types.js';
+
+export interface EngineOptions {
+  readonly modelPath: string;
+  readonly contextSize: number;
+  readonly threads: number;
+  readonly log: (event: Record<string, unknown>) => void;
+}
+
+/** A chat prompt, rendered with the model's own template and counted, ready to generate from. */
+export interface PreparedChat {
+  readonly history: ChatHistoryItem[];
+  readonly promptTokens: number;
+}
+
+export interface PreparedText {
+  readonly tokens: Token[];
+  readonly promptTokens: number;
+}
+
+/**
+ * The loaded model: one context with one sequence, shared by every request (one generation at a time,
+ * serialised by the caller). LlamaChat renders chats with the template found in the GGUF and adds no
+ * system prompt of its own; LlamaCompletion continues raw text.
+ */
+export class Engine {
+  private constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    private readonly sequence: LlamaContextSequence,
+    private readonly chat: LlamaChat,
+    private readonly completion: LlamaCompletion,
+  ) {}
+
+  static async load(options: EngineOptions): Promise<Engine> {
+    const llama = await getLlama({
+      gpu: false,
+      // A prebuilt binary or nothing: building would try to download llama.cpp at run time.
+      build: 'never',
+      maxThreads: options.threads,
+      logLevel: LlamaLogLevel.warn,
+      logger: (level, message) => {
+        const text = message.trim();
+        if (text !== '') options.log({ level, event: 'llama_cpp', message: text });
+      },
+    });
+    const model = await llama.loadModel({ modelPath: options.modelPath });
+    const context = await model.createContext({
+      contextSize: options.contextSize,
+      sequences: 1,
+      threads: { ideal: options.threads, min: options.threads },
+    });
+    const sequence = context.getSequence();
+    return new Engine(llama, model, context, sequence,
+      new LlamaChat({ contextSequence: sequence }),
+      new LlamaCompletion({ contextSequence: sequence }));
+  }
+
+  /** The effective size: llama.cpp rounds the requested one up. */
+  get contextSize(): number {
+    return this.context.contextSize;
+  }
+
+  get chatWrapperName(): string {
+    return this.chat.chatWrapper.wrapperName;
+  }
+
+  get threads(): number {
+    return this.context.idealThreads;
+  }
+
+  prepareChat(messages: readonly ChatMessage[]): PreparedChat {
+    const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
+      if (message.role === 'system') return { type: 'system', text: message.content };
+      if (message.role === 'user') return { type: 'user', text: message.content };
+      return { type: 'model', response: [message.content] };
+    });
+    // The model answers after the last message; a trailing assistant message is continued (a prefill).
+    if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
+    const { contextText } = this.chat.chatWrapper.generateContextState({ chatHistory: history });
+    return { history, promptTokens: contextText.tokenize(this.model.tokenizer).length };
+  }
+
+  prepareText(prompt: string): PreparedText {
+    const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
+    // LlamaCompletion prepends BOS itself: hand it the rest, but count it.
+    const tokens = this.model.tokenize(prompt, false, bos !== null ? 'trimLeadingSpace' : undefined);
+    return { tokens, promptTokens: tokens.length + (bos !== null ? 1 : 0) };
+  }
+
+  /** Room left for generated tokens after a prompt of this size (the last slot stays free). */
+  roomAfter(promptTokens: number): number {
+    return this.context.contextSize - 1 - promptTokens;
+  }
+
+  async generateChat(prepared: PreparedChat, settings: GenerationSettings): Promise<GenerationOutcome> {
+    const collector = new OutputCollector(settings.onDelta);
+    return this.metered(collector, settings.signal, async () => {
+      const result = await this.chat.generateResponse(prepared.history, {
+        ...samplingOptions(settings.sampling),
+        maxTokens: settings.maxTokens,
+        customStopTriggers: settings.stop.length > 0 ? [...settings.stop] : undefined,
+        grammar: settings.grammar,
+        budgets: settings.maxReasoningTokens !== undefined ? { thoughtTokens: settings.maxReasoningTokens } : undefined,
+        signal: settings.signal,
+        stopOnAbortSignal: true,
+        onResponseChunk: (chunk) => collector.chatChunk(chunk),
+      });
+      return result.metadata.stopReason;
+    });
+  }
+
+  async generateText(prepared: PreparedText, settings: GenerationSettings): Promise<GenerationOutcome> {
+    const collector = new OutputCollector(settings.onDelta);
+    return this.metered(collector, settings.signal, async () => {
+      const result = await this.completion.generateCompletionWithMeta(prepared.tokens, {
+        ...samplingOptions(settings.sampling),
+        maxTokens: settings.maxTokens,
+        customStopTriggers: settings.stop.length > 0 ? [...settings.stop] : undefined,
+        grammar: settings.grammar,
+        signal: settings.signal,
+        stopOnAbortSignal: true,
+        // The caller already checked the prompt fits: never drop or shift tokens silently.
+        disableContextShift: true,
+        contextShiftSize: 1,
+        onTextChunk: (text) => collector.text(text),
+      });
+      return result.metadata.stopReason;
+    });
+  }
+
+  async jsonGrammar(): Promise<LlamaGrammar> {
+    return this.llama.getGrammarFor('json');
+  }
+
+  async jsonSchemaGrammar(schema: Readonly<Record<string, unknown>>): Promise<LlamaGrammar> {
+    // The schema was checked to be an object; node-llama-cpp checks the supported subset itself.
+    return this.llama.createGrammarForJsonSchema(schema as never);
+  }
+
+  async dispose(): Promise<void> {
+    await this.context.dispose();
+    await this.model.dispose();
+    await this.llama.dispose();
+  }
+
+  /**
+   * Runs one generation and counts the tokens it sampled from the sequence's meter: every sampled token,
+   * the reasoning and its tags included, which is what max_tokens limits too.
+   */
+  private async metered(collector: OutputCollector, signal: AbortSignal,
+    run: () => Promise<string>): Promise<GenerationOutcome> {
+    const before = this.sequence.tokenMeter.getState();
+    let stop: EngineStop;
+    try {
+      stop = toEngineStop(await run());
+    } catch (error) {
+      // An abort before the first token throws instead of returning what exists (nothing).
+      if (!signal.aborted) {
+        await this.sequence.clearHistory().catch(() => undefined);
+        throw error;
+      }
+      stop = 'aborted';
+    }
+    if (signal.aborted) stop = 'aborted';
+    // The meter counts evaluations that produced logits: one per sampled token, the end-of-sequence
+    // token included. OpenAI does not bill the end token, so neither do we.
+    const sampled = this.sequence.tokenMeter.diff(before).usedOutputTokens;
+    return {
+      content: collector.content,
+      reasoning: collector.reasoning,
+      completionTokens: Math.max(0, sampled - (stop === 'eos' ? 1 : 0)),
+      reasoningTokens: collector.reasoningTokens,
+      stop,
+    };
+  }
+}
+
+function toEngineStop(reason: string): EngineStop {
+  switch (reason) {
+    case 'maxTokens': return 'max_tokens';
+    case 'customStopTrigger': return 'stop';
+    case 'abort': return 'aborted';
+    default: return 'eos';
+  }
+}
+
+/** OpenAI semantics, not node-llama-cpp's defaults: no top-k, no repeat penalty unless asked for. */
+function samplingOptions(sampling: Sampling) {
+  const penalised = (sampling.frequencyPenalty ?? 0) !== 0 || (sampling.presencePenalty ?? 0) !== 0;
+  return {
+    temperature: sampling.temperature,
+    topP: sampling.topP,
+    topK: sampling.topK ?? 0,
+    seed: sampling.seed,
+    repeatPenalty: penalised
+      ? { penalty: 1, frequencyPenalty: sampling.frequencyPenalty ?? 0, presencePenalty: sampling.presencePenalty ?? 0 }
+      : false as const,
+  };
+}
+
+/** Accumulates what was generated and forwards each non-empty piece as it arrives. */
+class OutputCollector {
+  content = '';
+  reasoning = '';
+  reasoningTokens = 0;
+
+  constructor(private readonly onDelta: (delta: Delta) => void) {}
+
+  chatChunk(chunk: LlamaChatResponseChunk): void {
+    if (chunk.type === 'segment') {
+      if (chunk.segmentType !== 'thought') return;
+      this.reasoningTokens += chunk.tokens.length;
+      this.emit({ kind: 'reasoning', text: chunk.text });
+      return;
+    }
+    this.emit({ kind: 'content', text: chunk.text });
+  }
+
+  text(text: string): void {
+    this.emit({ kind: 'content', text });
+  }
+
+  private emit(delta: Delta): void {
+    if (delta.text === '') return;
+    if (delta.kind === 'content') this.content += delta.text;
+    else this.reasoning += delta.text;
+    this.onDelta(delta);
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * One generation at a time (one context sequence, and Lambda's one-request-per-environment model),
+ * with at most `queueSize` requests waiting. A waiter whose client leaves is dropped from the line.
+ */
+export class GenerationGate {
+  private busy = false;
+  private readonly waiting: Array<{ admit: () => void }> = [];
+  private averageMs = 5_000;
+
+  constructor(private readonly queueSize: number) {}
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Undefined when the line is full; otherwise resolves with a release function once admitted. */
+  enter(signal: AbortSignal): Promise<() => void> | undefined {
+    if (!this.busy) {
+      this.busy = true;
+      return Promise.resolve(this.releaser());
+    }
+    if (this.waiting.length >= this.queueSize) return undefined;
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        admit: () => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(this.releaser());
+        },
+      };
+      const onAbort = () => {
+        const index = this.waiting.indexOf(waiter);
+        if (index >= 0) this.waiting.splice(index, 1);
+        reject(signal.reason);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  /** A hint for Retry-After: the line ahead times the recent generation length, 1 s to 60 s. */
+  retryAfterSeconds(): number {
+    return Math.min(60, Math.max(1, Math.ceil((this.waiting.length + 1) * this.averageMs / 1000)));
+  }
+
+  private releaser(): () => void {
+    const started = performance.now();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.averageMs = 0.7 * this.averageMs + 0.3 * (performance.now() - started);
+      const next = this.waiting.shift();
+      if (next !== undefined) next.admit();
+      else this.busy = false;
+    };
+  }
+}

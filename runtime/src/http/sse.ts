@@ -1,0 +1,41 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Server-Sent Events, written through as soon as each event exists: no compression, no buffering
+ * (proxies honour no-transform and X-Accel-Buffering), Nagle off on the socket.
+ */
+export class SseStream {
+  private opened = false;
+
+  constructor(private readonly res: ServerResponse, private readonly headers: Record<string, string>) {}
+
+  get isOpen(): boolean {
+    return this.opened;
+  }
+
+  open(): void {
+    if (this.opened || this.res.destroyed) return;
+    this.opened = true;
+    this.res.socket?.setNoDelay(true);
+    this.res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      'X-Accel-Buffering': 'no',
+      Connection: 'keep-alive',
+      ...this.headers,
+    });
+    this.res.flushHeaders();
+  }
+
+  send(data: unknown): void {
+    this.open();
+    if (this.res.destroyed || this.res.writableEnded) return;
+    this.res.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  done(): void {
+    this.open();
+    if (this.res.destroyed || this.res.writableEnded) return;
+    this.res.end('data: [DONE]\n\n');
+  }
+}

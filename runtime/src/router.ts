@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from './app.js';
+import { ApiError, internalError, methodNotAllowed, notFound, notReady, unauthorized } from './http/api-error.js';
+import { invocationContext } from './http/invocation-context.js';
+import { sendError } from './http/respond.js';
+import { errorFields, log } from './observability/log.js';
+import { logRequest } from './observability/request-metrics.js';
+import { chatCompletions } from './routes/chat-completions.js';
+import { completions } from './routes/completions.js';
+import { health } from './routes/health.js';
+import { listModels, retrieveModel } from './routes/models.js';
+import type { RequestScope } from './routes/request-scope.js';
+import { seed } from './routes/seed.js';
+
+type Handler = (scope: RequestScope) => Promise<void>;
+
+interface Route {
+  readonly methods: Readonly<Record<string, Handler>>;
+  /** Public routes answer without the bearer key and before the model is ready. */
+  readonly open?: boolean;
+}
+
+const ROUTES: Readonly<Record<string, Route>> = {
+  '/': { methods: { POST: seed } },
+  '/v1/chat/completions': { methods: { POST: chatCompletions } },
+  '/v1/completions': { methods: { POST: completions } },
+  '/v1/models': { methods: { GET: listModels } },
+  '/health': { methods: { GET: health, HEAD: health }, open: true },
+};
+
+const MODEL_PATH = /^\/v1\/models\/(.+)$/;
+
+function resolve(path: string): { route: Route; name: string } | undefined {
+  const route = ROUTES[path];
+  if (route !== undefined) return { route, name: path };
+  const model = MODEL_PATH.exec(path);
+  if (model !== null) {
+    let id: string;
+    try {
+      id = decodeURIComponent(model[1]);
+    } catch {
+      return undefined;
+    }
+    return { route: { methods: { GET: (scope) => retrieveModel(scope, id) } }, name: '/v1/models/{model}' };
+  }
+  return undefined;
+}
+
+async function dispatch(app: App, scope: RequestScope, path: string, method: string): Promise<void> {
+  const found = resolve(path);
+  if (found?.route.open !== true) {
+    if (app.bearerKey !== undefined && !app.bearerKey.accepts(scope.req.headers)) {
+      throw unauthorized('Missing or incorrect API key: send "Authorization: Bearer <key>".');
+    }
+  }
+  if (found === undefined) throw notFound(`Unknown path: ${method} ${path}.`);
+  const handler = found.route.methods[method];
+  if (handler === undefined) throw methodNotAllowed(method, path, Object.keys(found.route.methods));
+  if (found.route.open !== true && app.state !== 'ready') throw notReady(app.state);
+  await handler(scope);
+}
+
+/** Every request goes through here: route, auth, errors as OpenAI error objects, one log line. */
+export async function handleRequest(app: App, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const arrivedAt = performance.now();
+  const method = req.method ?? 'GET';
+  const path = (req.url ?? '/').split('?')[0];
+  const routeName = resolve(path)?.name ?? 'unknown';
+  const scope: RequestScope = {
+    app, req, res, route: routeName, invocation: invocationContext(req.headers), arrivedAt, status: 0,
+  };
+  try {
+    await dispatch(app, scope, path, method);
+  } catch (error) {
+    const apiError = error instanceof ApiError ? error : internalError();
+    if (!(error instanceof ApiError)) {
+      log({ level: 'error', event: 'request_failed', requestId: scope.invocation.requestId, ...errorFields(error) });
+    }
+    scope.status = res.destroyed && !res.headersSent ? 499 : apiError.status;
+    scope.errorCode = apiError.code ?? undefined;
+    if (!res.headersSent) {
+      // Unread request bodies (413, early 4xx) would otherwise keep the connection busy.
+      sendError(res, apiError, req.complete ? { 'x-request-id': scope.invocation.requestId } : { Connection: 'close', 'x-request-id': scope.invocation.requestId });
+      if (!req.complete) req.resume();
+    } else if (!res.writableEnded) {
+      res.end();
+    }
+  }
+  if (scope.status === 0) scope.status = res.statusCode;
+  if (routeName === '/health') return;
+  logRequest({
+    requestId: scope.invocation.requestId,
+    route: routeName,
+    method,
+    status: scope.status,
+    coldStart: app.takeColdStart(),
+    durationMs: performance.now() - arrivedAt,
+    errorCode: scope.errorCode,
+    generation: scope.generation,
+    ...(app.config.logPrompts ? { prompt: scope.loggedPrompt, response: scope.loggedResponse, reasoning: scope.loggedReasoning } : {}),
+  }, app.config.metricsNamespace, app.config.functionName);
+}

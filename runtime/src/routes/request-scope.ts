@@ -1,0 +1,21 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App } from '../app.js';
+import type { InvocationContext } from '../http/invocation-context.js';
+import type { GenerationRecord } from '../observability/request-metrics.js';
+
+/** One request as the handlers see it, and what its log line will say. */
+export interface RequestScope {
+  readonly app: App;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly route: string;
+  readonly invocation: InvocationContext;
+  /** performance.now() when the request arrived. */
+  readonly arrivedAt: number;
+  status: number;
+  errorCode?: string;
+  generation?: GenerationRecord;
+  loggedPrompt?: unknown;
+  loggedResponse?: string;
+  loggedReasoning?: string;
+}

@@ -1,0 +1,131 @@
+import { createServer, type Server } from 'node:http';
+import { App } from './app.js';
+import { fetchApiKeyFromSecret } from './auth/secret-key.js';
+import { BearerKey } from './auth/bearer-key.js';
+import { ConfigError, loadConfig, modelIdFor, type Config } from './config.js';
+import { Engine } from './engine/engine.js';
+import { resolveModel } from './model-path.js';
+import { errorFields, log } from './observability/log.js';
+import { handleRequest } from './router.js';
+
+async function bearerKeyFor(config: Config): Promise<BearerKey | undefined> {
+  if (config.apiKey !== undefined) return new BearerKey(config.apiKey);
+  if (config.apiKeySecretArn === undefined) return undefined;
+  const started = performance.now();
+  const key = new BearerKey(await fetchApiKeyFromSecret(config.apiKeySecretArn));
+  log({ event: 'api_key_loaded', source: 'secretsmanager', ms: Math.round(performance.now() - started) });
+  return key;
+}
+
+async function loadModel(app: App, startedAt: number): Promise<void> {
+  const { config } = app;
+  const modelPath = await resolveModel(config, log);
+  const loadStarted = performance.now();
+  const engine = await Engine.load({ modelPath, contextSize: config.contextSize, threads: config.threads, log });
+  app.engine = engine;
+  app.modelId = modelIdFor(config, modelPath);
+  log({
+    event: 'model_loaded',
+    modelId: app.modelId,
+    modelPath,
+    loadMs: Math.round(performance.now() - loadStarted),
+    contextSize: engine.contextSize,
+    requestedContextSize: config.contextSize,
+    threads: config.threads,
+    chatWrapper: engine.chatWrapperName,
+    sinceStartMs: Math.round(performance.now() - startedAt),
+  });
+}
+
+/** Lambda sends SIGTERM before it freezes the environment for good: stop, free the model, exit 0. */
+function onShutdown(app: App, server: Server): void {
+  let stopping = false;
+  const stop = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    app.state = 'stopping';
+    log({ event: 'shutdown', signal, running: app.running.size });
+    // Whatever happens below, leave within Lambda's shutdown window.
+    setTimeout(() => process.exit(0), 1500).unref();
+    server.close();
+    server.closeIdleConnections();
+    for (const controller of app.running) controller.abort(new Error('generation stopped: shutdown'));
+    while (app.running.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await app.engine?.dispose().catch((error: unknown) => log({ level: 'warn', event: 'dispose_failed', ...errorFields(error) }));
+    server.closeAllConnections();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+}
+
+export async function main(): Promise<void> {
+  const startedAt = performance.now();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    const message = error instanceof ConfigError ? error.message : String(error);
+    log({ level: 'error', event: 'startup_failed', variable: error instanceof ConfigError ? error.variable : undefined, message });
+    process.exitCode = 1;
+    return;
+  }
+  const app = new App(config);
+  log({
+    event: 'config',
+    contextSize: config.contextSize,
+    threads: config.threads,
+    maxTokens: config.maxTokens,
+    maxGenerationSeconds: config.maxGenerationSeconds,
+    deadlineMarginMs: config.deadlineMarginMs,
+    queueSize: config.queueSize,
+    maxBodyBytes: config.maxBodyBytes,
+    modelCacheDir: config.modelCacheDir,
+    auth: config.apiKey !== undefined ? 'LLM_API_KEY' : config.apiKeySecretArn !== undefined ? 'LLM_API_KEY_SECRET_ARN' : 'none',
+    logPrompts: config.logPrompts,
+  });
+  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+    handleRequest(app, req, res).catch((error: unknown) => {
+      log({ level: 'error', event: 'request_crashed', ...errorFields(error) });
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.end();
+    });
+  });
+  // Never let one connection's socket error (resets, garbage) reach the process.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  onShutdown(app, server);
+
+  // Listen first: the Lambda Web Adapter polls /health while the model loads.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  }).catch((error: unknown) => {
+    log({ level: 'error', event: 'startup_failed', variable: 'PORT', ...errorFields(error), message: `cannot listen on ${config.host}:${config.port}` });
+    process.exit(1);
+  });
+  const address = server.address();
+  log({ event: 'listening', host: config.host, port: typeof address === 'object' && address !== null ? address.port : config.port });
+
+  try {
+    const [bearerKey] = await Promise.all([bearerKeyFor(config), loadModel(app, startedAt)]);
+    app.bearerKey = bearerKey;
+  } catch (error) {
+    log({ level: 'error', event: 'startup_failed', ...errorFields(error) });
+    process.exit(1);
+  }
+  if (app.state === 'loading') {
+    app.state = 'ready';
+    app.readyAt = Math.floor(Date.now() / 1000);
+    log({ event: 'ready', startupMs: Math.round(performance.now() - startedAt), auth: app.bearerKey !== undefined ? 'bearer' : 'none' });
+  }
+}
+
+process.on('unhandledRejection', (reason) => log({ level: 'error', event: 'unhandled_rejection', ...errorFields(reason) }));
+
+await main();

@@ -1,0 +1,61 @@
+import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { BuildArg, ModelSourceArg, MODEL_PATH_IN_IMAGE, RuntimeEnv } from '../runtime-contract';
+import { LlmModel, LlmModelConfig, LlmModelUrlOptions } from './llm-model';
+import { modelIdFromName, optionalKvBytesPerToken, positiveBytes } from './model-name';
+
+const SHA256_PATTERN = /^[0-9a-fA-F]{64}$/;
+
+/** A GGUF file downloaded and verified while the image builds (see {@link LlmModel.fromUrl}). */
+export class UrlModel extends LlmModel {
+  private readonly url: string;
+  private readonly sha256?: string;
+  private readonly allowUnverified: boolean;
+  private readonly sizeBytes: number;
+  private readonly kvBytesPerToken?: number;
+
+  constructor(url: string, options: LlmModelUrlOptions) {
+    super();
+    if (Token.isUnresolved(url)) {
+      throw new Error('LlmModel.fromUrl: url must be known at synth (it is a Docker build arg), not a token');
+    }
+    if (!/^https?:\/\/[^\s"'`$\\]+$/.test(url)) {
+      throw new Error(`LlmModel.fromUrl: url ${JSON.stringify(url)} is not an http(s) URL without spaces or quotes`);
+    }
+    this.allowUnverified = options.allowUnverified ?? false;
+    if (options.sha256 !== undefined) {
+      if (!SHA256_PATTERN.test(options.sha256)) {
+        throw new Error(`LlmModel.fromUrl: sha256 ${JSON.stringify(options.sha256)} is not a SHA-256 (expected 64 hexadecimal characters, got ${options.sha256.length} characters)`);
+      }
+      this.sha256 = options.sha256.toLowerCase();
+    } else if (!this.allowUnverified) {
+      throw new Error(`LlmModel.fromUrl: sha256 is required for ${url} (64 hexadecimal characters); set allowUnverified: true to build with an unchecked download`);
+    }
+    if (options.size.isUnresolved()) {
+      throw new Error('LlmModel.fromUrl: size must be known at synth, not a token');
+    }
+    this.url = url;
+    this.sizeBytes = positiveBytes('LlmModel.fromUrl: size', Math.ceil(options.size.toBytes({ rounding: SizeRoundingBehavior.NONE })));
+    this.kvBytesPerToken = optionalKvBytesPerToken(options.kvCacheBytesPerToken);
+  }
+
+  public bind(_scope: Construct): LlmModelConfig {
+    const buildArgs: { [name: string]: string } = {
+      [BuildArg.MODEL_SOURCE]: ModelSourceArg.URL,
+      [BuildArg.MODEL_URL]: this.url,
+    };
+    if (this.sha256) {
+      buildArgs[BuildArg.MODEL_SHA256] = this.sha256;
+    } else {
+      buildArgs[BuildArg.MODEL_ALLOW_UNVERIFIED] = 'true';
+    }
+    return {
+      sizeBytes: this.sizeBytes,
+      defaultModelId: modelIdFromName(new URL(this.url).pathname),
+      downloadsAtStart: false,
+      buildArgs,
+      environment: { [RuntimeEnv.MODEL_PATH]: MODEL_PATH_IN_IMAGE },
+      kvCacheBytesPerToken: this.kvBytesPerToken,
+    };
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The names shared with the container in runtime/: its environment variables and Docker build args.
+ * The runtime parses the same names (runtime/src/config.ts and runtime/Dockerfile); this module is the
+ * construct's single copy of them, so a rename shows up as one diff on each side.
+ */
+
+/** Environment variables the construct sets on the function. */
+export const RuntimeEnv = {
+  MODEL_PATH: 'LLM_MODEL_PATH',
+  MODEL_S3_BUCKET: 'LLM_MODEL_S3_BUCKET',
+  MODEL_S3_KEY: 'LLM_MODEL_S3_KEY',
+  MODEL_ID: 'LLM_MODEL_ID',
+  CONTEXT_SIZE: 'LLM_CONTEXT_SIZE',
+  THREADS: 'LLM_THREADS',
+  MAX_TOKENS: 'LLM_MAX_TOKENS',
+  API_KEY_SECRET_ARN: 'LLM_API_KEY_SECRET_ARN',
+  LOG_PROMPTS: 'LLM_LOG_PROMPTS',
+  METRICS_NAMESPACE: 'LLM_METRICS_NAMESPACE',
+  /** Read by the Lambda Web Adapter extension, not by the server: must match the Function URL's invoke mode. */
+  LWA_INVOKE_MODE: 'AWS_LWA_INVOKE_MODE',
+} as const;
+
+/** Docker build args of runtime/Dockerfile. */
+export const BuildArg = {
+  BASE_IMAGE: 'BASE_IMAGE',
+  LWA_IMAGE: 'LWA_IMAGE',
+  MODEL_SOURCE: 'MODEL_SOURCE',
+  MODEL_FILE: 'MODEL_FILE',
+  MODEL_URL: 'MODEL_URL',
+  MODEL_SHA256: 'MODEL_SHA256',
+  MODEL_ALLOW_UNVERIFIED: 'MODEL_ALLOW_UNVERIFIED',
+} as const;
+
+/** Values of the MODEL_SOURCE build arg. */
+export const ModelSourceArg = {
+  FILE: 'file',
+  URL: 'url',
+  NONE: 'none',
+} as const;
+
+/** Where the Dockerfile puts a model that is baked into the image. */
+export const MODEL_PATH_IN_IMAGE = '/opt/model/model.gguf';
+
+/** The model's file name inside a staged build context (the MODEL_FILE build arg). */
+export const STAGED_MODEL_FILE = 'model.gguf';
+
+/** The runtime's default EMF namespace (LLM_METRICS_NAMESPACE). */
+export const DEFAULT_METRICS_NAMESPACE = 'LlmFunctionUrl';
+
+/** EMF metric names the runtime emits, one set per request, with the single dimension FunctionName. */
+export const RuntimeMetric = {
+  TIME_TO_FIRST_TOKEN: 'TimeToFirstToken',
+  TOKENS_PER_SECOND: 'TokensPerSecond',
+  COMPLETION_TOKENS: 'CompletionTokens',
+  PROMPT_TOKENS: 'PromptTokens',
+  GENERATION_DURATION: 'GenerationDuration',
+} as const;
+
+/** The EMF dimension the runtime sets (value: AWS_LAMBDA_FUNCTION_NAME). */
+export const METRIC_DIMENSION_FUNCTION_NAME = 'FunctionName';

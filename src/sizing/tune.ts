@@ -1,0 +1,134 @@
+import { recommendedEphemeralStorageMb } from './ephemeral-storage';
+import { kvCacheMb } from './kv-cache';
+import { LambdaLimits, MIB } from './lambda-limits';
+import { hardMinimumMemoryMb, recommendedMemoryMb, threadsForMemory, tunedMemoryMb, vcpuShare } from './memory';
+import { recommendedTimeoutSeconds } from './timeout';
+
+/** Room the runtime's own image layers take (Debian slim Node base, server, node-llama-cpp CPU binary). */
+export const RUNTIME_IMAGE_MB = 400;
+
+/** What the tuner needs to know; optional values are the user's explicit settings. */
+export interface TuningInputs {
+  readonly modelBytes: number;
+  readonly kvCacheBytesPerToken: number;
+  /** true: the model is downloaded into /tmp at start; false: it is baked into the image. */
+  readonly downloadsAtStart: boolean;
+  readonly contextSize: number;
+  readonly maxTokens: number;
+  readonly threads?: number;
+  readonly memorySizeMb?: number;
+  readonly timeoutSeconds?: number;
+  readonly ephemeralStorageMb?: number;
+}
+
+/** The settings the function gets, and why. */
+export interface Tuning {
+  readonly memoryMb: number;
+  readonly threads: number;
+  readonly timeoutSeconds: number;
+  readonly ephemeralStorageMb: number;
+  readonly kvCacheMb: number;
+  readonly recommendedMemoryMb: number;
+  readonly hardMinimumMemoryMb: number;
+  readonly vcpuShare: number;
+  /** Allowed but questionable choices, for Annotations. */
+  readonly warnings: string[];
+}
+
+const fmt = (mb: number) => `${Math.ceil(mb)} MB`;
+
+function requireWholeNumber(prop: string, value: number, min: number, max: number, unit: string, why: string): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${prop}: ${value}${unit} is not a whole number in ${min}-${max}${unit} (${why})`);
+  }
+}
+
+/**
+ * Derives memory, threads, timeout and /tmp from the model and the request limits, validating every Lambda
+ * limit. Throws an Error naming the prop, its value and the limit when a setting cannot work.
+ */
+export function tune(inputs: TuningInputs): Tuning {
+  requireWholeNumber('contextSize', inputs.contextSize, 64, 1_048_576, ' tokens', 'the context window in tokens');
+  requireWholeNumber('maxTokens', inputs.maxTokens, 1, inputs.contextSize, ' tokens', `an answer cannot be longer than contextSize ${inputs.contextSize}`);
+  if (inputs.threads !== undefined) {
+    requireWholeNumber('threads', inputs.threads, 1, LambdaLimits.MAX_VCPUS, '', `Lambda gives at most ${LambdaLimits.MAX_VCPUS} vCPUs`);
+  }
+  const warnings: string[] = [];
+  const modelMb = inputs.modelBytes / MIB;
+  const kvMb = kvCacheMb(inputs.kvCacheBytesPerToken, inputs.contextSize);
+  const recommended = recommendedMemoryMb(inputs.modelBytes, kvMb);
+  const hardMinimum = hardMinimumMemoryMb(inputs.modelBytes, kvMb);
+  const needs = `the ${fmt(modelMb)} model file plus ${fmt(kvMb)} of KV cache for contextSize ${inputs.contextSize} need at least ${fmt(hardMinimum)}`;
+
+  if (!inputs.downloadsAtStart && modelMb + RUNTIME_IMAGE_MB > LambdaLimits.MAX_IMAGE_MB) {
+    throw new Error(`model: a ${fmt(modelMb)} model plus the ~${RUNTIME_IMAGE_MB} MB runtime exceeds Lambda's container image limit of ${LambdaLimits.MAX_IMAGE_MB} MB; serve it with LlmModel.fromBucket instead`);
+  }
+
+  let memoryMb: number;
+  if (inputs.memorySizeMb !== undefined) {
+    memoryMb = inputs.memorySizeMb;
+    requireWholeNumber('memorySize', memoryMb, LambdaLimits.MIN_MEMORY_MB, LambdaLimits.MAX_MEMORY_MB, ' MB', "Lambda's memory limits");
+    if (memoryMb < hardMinimum) {
+      throw new Error(`memorySize: ${memoryMb} MB cannot hold the model: ${needs} (Lambda's limit: ${LambdaLimits.MAX_MEMORY_MB} MB)`);
+    }
+    if (memoryMb < recommended) {
+      warnings.push(`memorySize ${memoryMb} MB is below the ${recommended} MB the tuner recommends for this model and contextSize ${inputs.contextSize}: the function may run out of memory`);
+    }
+  } else {
+    if (hardMinimum > LambdaLimits.MAX_MEMORY_MB) {
+      throw new Error(`model: ${needs}, more than Lambda's memory limit of ${LambdaLimits.MAX_MEMORY_MB} MB; use a smaller model or quantization, or a smaller contextSize`);
+    }
+    memoryMb = tunedMemoryMb(inputs.modelBytes, kvMb, inputs.threads);
+    if (recommended > LambdaLimits.MAX_MEMORY_MB) {
+      warnings.push(`the model needs ${recommended} MB with the tuner's headroom; it gets Lambda's maximum of ${LambdaLimits.MAX_MEMORY_MB} MB, which leaves little room`);
+    }
+  }
+
+  const share = vcpuShare(memoryMb);
+  const threads = inputs.threads ?? threadsForMemory(memoryMb);
+  if (inputs.threads !== undefined && inputs.threads > Math.max(1, Math.ceil(share))) {
+    warnings.push(`threads ${inputs.threads} exceeds the ${share.toFixed(2)} vCPUs that ${memoryMb} MB gives: threads will wait on each other and generation slows down`);
+  }
+
+  let timeoutSeconds: number;
+  if (inputs.timeoutSeconds !== undefined) {
+    timeoutSeconds = inputs.timeoutSeconds;
+    if (timeoutSeconds < 1 || timeoutSeconds > LambdaLimits.MAX_TIMEOUT_SECONDS) {
+      throw new Error(`timeout: ${timeoutSeconds} s is outside Lambda's range of 1-${LambdaLimits.MAX_TIMEOUT_SECONDS} s (15 minutes)`);
+    }
+  } else {
+    timeoutSeconds = recommendedTimeoutSeconds({
+      modelBytes: inputs.modelBytes,
+      threads,
+      contextSize: inputs.contextSize,
+      maxTokens: inputs.maxTokens,
+      downloadsAtStart: inputs.downloadsAtStart,
+    });
+  }
+
+  let ephemeralStorageMb: number;
+  if (inputs.ephemeralStorageMb !== undefined) {
+    ephemeralStorageMb = inputs.ephemeralStorageMb;
+    requireWholeNumber('ephemeralStorageSize', ephemeralStorageMb, LambdaLimits.MIN_EPHEMERAL_STORAGE_MB, LambdaLimits.MAX_EPHEMERAL_STORAGE_MB, ' MB', "Lambda's /tmp limits");
+    if (inputs.downloadsAtStart && ephemeralStorageMb < modelMb) {
+      throw new Error(`ephemeralStorageSize: ${ephemeralStorageMb} MB cannot hold the ${fmt(modelMb)} model downloaded to /tmp at start (Lambda's limit: ${LambdaLimits.MAX_EPHEMERAL_STORAGE_MB} MB)`);
+    }
+  } else {
+    if (inputs.downloadsAtStart && modelMb > LambdaLimits.MAX_EPHEMERAL_STORAGE_MB) {
+      throw new Error(`model: a ${fmt(modelMb)} model cannot be downloaded into /tmp: Lambda's ephemeral storage limit is ${LambdaLimits.MAX_EPHEMERAL_STORAGE_MB} MB`);
+    }
+    ephemeralStorageMb = Math.min(LambdaLimits.MAX_EPHEMERAL_STORAGE_MB, recommendedEphemeralStorageMb(inputs.modelBytes, inputs.downloadsAtStart));
+  }
+
+  return {
+    memoryMb,
+    threads,
+    timeoutSeconds,
+    ephemeralStorageMb,
+    kvCacheMb: kvMb,
+    recommendedMemoryMb: recommended,
+    hardMinimumMemoryMb: hardMinimum,
+    vcpuShare: share,
+    warnings,
+  };
+}

@@ -1,0 +1,146 @@
+import { postBuffered, postStreamed } from './http-client';
+import { decodeRate, GenerationSample, ProcessSample, promptRate } from './measurements';
+import { benchmarkPrompt, WARM_UP_PROMPT } from './prompts';
+import { RawProcess } from './raw-process';
+import { ServerProcess } from './server-process';
+import { rotate } from './stats';
+
+export type Arm = 'rawEvaluate' | 'rawCompletion' | 'serverBuffered' | 'serverStreamed';
+
+export interface MainComparison {
+  readonly generations: Record<Arm, GenerationSample[]>;
+  readonly processes: { rawEvaluate: ProcessSample[]; rawCompletion: ProcessSample[]; server: ProcessSample[] };
+  readonly kvCacheBytes: number;
+  readonly contextSize: number;
+  readonly batchSize: number;
+  readonly problems: string[];
+}
+
+export interface MainOptions {
+  readonly modelPath: string;
+  readonly rounds: number;
+  readonly tokens: number;
+  readonly threads: number;
+  readonly contextSize: number;
+  readonly port: number;
+  readonly libraryArm: boolean;
+  readonly log: (line: string) => void;
+}
+
+const COMPLETIONS = '/v1/completions';
+
+function completionBody(prompt: string, tokens: number, stream: boolean) {
+  // temperature 0 = greedy on both sides; /v1/completions sends the prompt as is (no chat template),
+  // exactly what the raw script evaluates.
+  return { prompt, max_tokens: tokens, temperature: 0, stream, ...(stream ? { stream_options: { include_usage: true } } : {}) };
+}
+
+/**
+ * The A/B comparison: every round starts fresh processes (their start-to-ready and peak RSS are
+ * samples too), gives each one untimed warm-up generation, then runs one generation per arm in an order
+ * that rotates from round to round. Every generation gets its own prompt (see prompts.ts).
+ */
+export async function runMainComparison(options: MainOptions): Promise<MainComparison> {
+  const generations: MainComparison['generations'] = { rawEvaluate: [], rawCompletion: [], serverBuffered: [], serverStreamed: [] };
+  const processes: MainComparison['processes'] = { rawEvaluate: [], rawCompletion: [], server: [] };
+  const problems: string[] = [];
+  let kvCacheBytes = 0;
+  let contextSize = 0;
+  let batchSize = 0;
+  let promptIndex = 0;
+  const arms: Arm[] = ['rawEvaluate', 'serverBuffered', ...(options.libraryArm ? ['rawCompletion' as const] : []), 'serverStreamed'];
+  type Starter = 'rawEvaluate' | 'rawCompletion' | 'server';
+  const starters: Starter[] = ['rawEvaluate', 'server', ...(options.libraryArm ? ['rawCompletion' as const] : [])];
+
+  for (let round = 0; round < options.rounds; round++) {
+    const started: { rawEvaluate?: RawProcess; rawCompletion?: RawProcess; server?: ServerProcess } = {};
+    try {
+      // Processes start one at a time (never loading side by side), in a rotating order.
+      for (const which of rotate(starters, round)) {
+        if (which === 'server') {
+          started.server = await ServerProcess.start({
+            modelPath: options.modelPath, port: options.port, threads: options.threads,
+            contextSize: options.contextSize, maxTokens: Math.max(options.tokens, 16),
+          });
+          await postBuffered(options.port, COMPLETIONS, completionBody(WARM_UP_PROMPT, 2, false));
+        } else {
+          const raw = await RawProcess.start({
+            modelPath: options.modelPath, threads: options.threads, contextSize: options.contextSize,
+            api: which === 'rawEvaluate' ? 'evaluate' : 'completion',
+          });
+          started[which] = raw;
+          kvCacheBytes = raw.info.kvCacheBytes;
+          contextSize = raw.info.contextSize;
+          batchSize = raw.info.batchSize;
+          await raw.generate(WARM_UP_PROMPT, 2);
+        }
+      }
+      const server = started.server!;
+      let serverRequests = 1; // the warm-up
+
+      for (const arm of rotate(arms, round)) {
+        const prompt = benchmarkPrompt(promptIndex++);
+        let sample: GenerationSample;
+        if (arm === 'rawEvaluate' || arm === 'rawCompletion') {
+          const result = await started[arm]!.generate(prompt, options.tokens);
+          if (result.endOfGenerationSeen) problems.push(`round ${round} ${arm}: the model sampled an end-of-generation token (the raw loop went on past it)`);
+          sample = {
+            round, promptTokens: result.promptTokens, completionTokens: result.completionTokens,
+            ttftMs: result.ttftMs, totalMs: result.totalMs,
+            promptTokensPerSecond: promptRate(result.promptTokens, result.ttftMs),
+            decodeTokensPerSecond: decodeRate(result.completionTokens, result.totalMs - result.ttftMs),
+          };
+        } else if (arm === 'serverBuffered') {
+          const result = await postBuffered(server.port, COMPLETIONS, completionBody(prompt, options.tokens, false));
+          serverRequests += 1;
+          if (result.status !== 200) throw new Error(`server answered ${result.status}: ${JSON.stringify(result.body)}`);
+          const metrics = await server.metricsLine(serverRequests);
+          const usage = result.body.usage ?? {};
+          // A buffered answer shows the client no first token: decode time is the request's total
+          // minus the first-token time the server itself logged.
+          const serverTtft = metrics?.TimeToFirstToken ?? NaN;
+          sample = {
+            round, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens,
+            ttftMs: serverTtft, totalMs: result.totalMs,
+            promptTokensPerSecond: promptRate(usage.prompt_tokens, serverTtft),
+            decodeTokensPerSecond: decodeRate(usage.completion_tokens, result.totalMs - serverTtft),
+            serverReportedTtftMs: metrics?.TimeToFirstToken,
+            serverReportedTokensPerSecond: metrics?.TokensPerSecond,
+            finishReason: result.body.choices?.[0]?.finish_reason,
+          };
+        } else {
+          const result = await postStreamed(server.port, COMPLETIONS, completionBody(prompt, options.tokens, true));
+          serverRequests += 1;
+          if (result.status !== 200) throw new Error(`server answered ${result.status} to a streamed request`);
+          const metrics = await server.metricsLine(serverRequests);
+          const completionTokens = result.usage?.completion_tokens ?? metrics?.CompletionTokens ?? NaN;
+          const promptTokens = result.usage?.prompt_tokens ?? metrics?.PromptTokens ?? NaN;
+          sample = {
+            round, promptTokens, completionTokens,
+            ttftMs: result.ttftMs, totalMs: result.totalMs,
+            promptTokensPerSecond: promptRate(promptTokens, result.ttftMs),
+            decodeTokensPerSecond: decodeRate(completionTokens, result.lastTextMs - result.ttftMs),
+            serverReportedTtftMs: metrics?.TimeToFirstToken,
+            serverReportedTokensPerSecond: metrics?.TokensPerSecond,
+            finishReason: result.finishReason,
+          };
+        }
+        if (sample.completionTokens !== options.tokens) {
+          problems.push(`round ${round} ${arm}: ${sample.completionTokens} tokens instead of ${options.tokens} (finish_reason ${sample.finishReason})`);
+        }
+        generations[arm].push(sample);
+        options.log(`  round ${round + 1}/${options.rounds} ${arm.padEnd(14)} ttft ${sample.ttftMs.toFixed(0).padStart(5)} ms  ` +
+          `prompt ${sample.promptTokensPerSecond.toFixed(1).padStart(6)} tok/s  decode ${sample.decodeTokensPerSecond.toFixed(2).padStart(6)} tok/s`);
+      }
+
+      for (const which of starters) {
+        const proc = started[which]!;
+        processes[which].push({ round, readyMs: proc.readyMs, memory: proc.memory() });
+      }
+      options.log(`  round ${round + 1}/${options.rounds} ready: ${starters.map((which) => `${which} ${started[which]!.readyMs.toFixed(0)} ms`).join(', ')}`);
+    } finally {
+      await Promise.all(Object.values(started).map((proc) => proc?.stop()));
+    }
+  }
+  return { generations, processes, kvCacheBytes, contextSize, batchSize, problems };
+}

@@ -1,0 +1,59 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { readGgufModelInfo } from '../../src/models/gguf-header';
+import { cleanTempDirs, QWEN2_1_5B_METADATA, tempDir, writeGgufHeader } from './fixtures';
+
+afterAll(cleanTempDirs);
+
+describe('readGgufModelInfo', () => {
+  test('reads the architecture, the KV cache shape and the trained context, skipping token arrays', () => {
+    const file = writeGgufHeader(path.join(tempDir(), 'qwen.gguf'), QWEN2_1_5B_METADATA);
+    expect(readGgufModelInfo(file)).toEqual({
+      architecture: 'qwen2',
+      kvCache: { blockCount: 28, kvHeadCount: 2, keyLength: 128, valueLength: 128 },
+      trainedContextLength: 131072,
+    });
+  });
+
+  test('explicit key/value lengths and per-layer KV head counts win over the defaults', () => {
+    const file = writeGgufHeader(path.join(tempDir(), 'odd.gguf'), {
+      'general.architecture': { str: 'llama' },
+      'llama.block_count': { u32: 3 },
+      'llama.embedding_length': { u32: 4096 },
+      'llama.attention.head_count': { u32: 32 },
+      'llama.attention.head_count_kv': { u32s: [8, 4, 2] },
+      'llama.attention.key_length': { u32: 192 },
+      'llama.attention.value_length': { u32: 128 },
+    });
+    expect(readGgufModelInfo(file).kvCache).toEqual({ blockCount: 3, kvHeadCount: 8, keyLength: 192, valueLength: 128 });
+  });
+
+  test('without attention keys there is no shape (the tuner then estimates)', () => {
+    const file = writeGgufHeader(path.join(tempDir(), 'mamba.gguf'), {
+      'general.architecture': { str: 'mamba' },
+      'mamba.block_count': { u32: 64 },
+    });
+    expect(readGgufModelInfo(file)).toEqual({ architecture: 'mamba', kvCache: undefined, trainedContextLength: undefined });
+  });
+
+  test('a file that is not GGUF gets a clear error', () => {
+    const file = path.join(tempDir(), 'weights.bin');
+    fs.writeFileSync(file, 'PK\u0003\u0004 this is a zip file, not a model');
+    expect(() => readGgufModelInfo(file)).toThrow(/is not a GGUF model \(it starts with "PK\\u0003\\u0004" instead of "GGUF"\)/);
+  });
+
+  test('a truncated header gets a clear error', () => {
+    const full = writeGgufHeader(path.join(tempDir(), 'full.gguf'), QWEN2_1_5B_METADATA, 0);
+    const truncated = path.join(tempDir(), 'truncated.gguf');
+    fs.writeFileSync(truncated, fs.readFileSync(full).subarray(0, 120));
+    expect(() => readGgufModelInfo(truncated)).toThrow(/ends inside its GGUF header/);
+  });
+
+  test('an unsupported GGUF version and a missing architecture are refused', () => {
+    const v1 = path.join(tempDir(), 'v1.gguf');
+    fs.writeFileSync(v1, Buffer.concat([Buffer.from('GGUF'), Buffer.from([1, 0, 0, 0]), Buffer.alloc(16)]));
+    expect(() => readGgufModelInfo(v1)).toThrow(/GGUF version 1; only versions 2 and 3/);
+    const noArch = writeGgufHeader(path.join(tempDir(), 'noarch.gguf'), { 'general.name': { str: 'x' } });
+    expect(() => readGgufModelInfo(noArch)).toThrow(/has no general.architecture/);
+  });
+});

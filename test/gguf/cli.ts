@@ -1,0 +1,24 @@
+/**
+ * Generates (or finds in the cache) a fixture model from the shell and prints its info as JSON:
+ *   npx ts-node -P tsconfig.dev.json test/gguf/cli.ts scripted '{"reasoning":"Hmm.","answer":" Hi!"}'
+ *   npx ts-node -P tsconfig.dev.json test/gguf/cli.ts deepseek-r1-shaped
+ * Options are ensureModel's (JSON), `dir` included.
+ */
+import { ensureModel } from './ensure-model';
+
+function main(argv: string[]): void {
+  const [kind, json = '{}'] = argv;
+  const opts = JSON.parse(json);
+  const started = Date.now();
+  let info: object;
+  if (kind === 'tiny') info = ensureModel('tiny', opts);
+  else if (kind === 'scripted') info = ensureModel('scripted', opts);
+  else if (kind === 'deepseek-r1-shaped') {
+    const shaped = ensureModel('deepseek-r1-shaped', opts);
+    info = { path: shaped.path, totalBytes: shaped.layout.totalBytes, dataOffset: shaped.layout.dataOffset };
+  }
+  else throw new Error(`usage: cli.ts tiny|scripted|deepseek-r1-shaped ['<json options>']`);
+  process.stdout.write(`${JSON.stringify({ ...info, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
+}
+
+main(process.argv.slice(2));

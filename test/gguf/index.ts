@@ -1,0 +1,19 @@
+/** GGUF fixtures for the tests and the benchmark; see README.md in this folder. */
+export { writeTinyRandomModel } from './tiny-model';
+export type { TinyModelInfo, TinyModelOptions } from './tiny-model';
+export { writeScriptedModel, planScriptedModel } from './scripted-model';
+export type { ScriptedModelInfo, ScriptedModelOptions, CompletionPrediction } from './scripted-model';
+export {
+  writeDeepSeekR1ShapedModel,
+  planDeepSeekR1ShapedModel,
+  DEEPSEEK_R1_DISTILL_QWEN_1_5B_SHAPE,
+  DEEPSEEK_R1_DISTILL_QWEN_1_5B_VOCAB_SIZE,
+} from './shaped-model';
+export type { ShapedModelInfo, ShapedModelOptions } from './shaped-model';
+export { ensureModel, DEFAULT_FIXTURE_DIR } from './ensure-model';
+export type { EnsureOptions } from './ensure-model';
+export { GgufWriter, GGUF_ALIGNMENT } from './gguf-writer';
+export type { GgufTensor, GgufValue, GgufLayout } from './gguf-writer';
+export { GgmlType } from './ggml-types';
+export { DEEPSEEK_R1_DISTILL_CHAT_TEMPLATE } from './deepseek-template';
+export { BOS, EOS, USER, ASSISTANT, THINK, THINK_END } from './special-tokens';
