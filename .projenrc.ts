@@ -1,7 +1,8 @@
 import { awscdk, javascript } from 'projen';
 
-// aws-cdk-lib 2.257 is the oldest release cdk-nag 3.x supports; users may bring anything newer.
-const CDK_VERSION = '2.257.0';
+// cdk-nag 3.x runs as a CDK validation plugin, which gets the construct tree only from aws-cdk-lib 2.258 on
+// (with 2.257 its plugins report an error and check nothing). Users may bring anything newer.
+const CDK_VERSION = '2.258.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'llm-function-url',

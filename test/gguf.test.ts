@@ -147,23 +147,24 @@ describe('with real node-llama-cpp 3.21.1', () => {
   test('scripted model: DeepSeek wrapper, exact thought and answer, exact token counts', () => {
     const model = ensureModel('scripted', { reasoning: REASONING, answer: ANSWER });
     const prompts = ['Once upon a time', 'Please repeat: the user greets me, so a friendly', 'Hello there! How'];
+    const single = [{ role: 'user' as const, content: 'Hi!' }];
+    const multi = [
+      { role: 'system' as const, content: 'Be brief.' },
+      { role: 'user' as const, content: 'First question <think>' },
+      { role: 'assistant' as const, content: 'First answer' },
+      { role: 'user' as const, content: 'Second question' },
+    ];
     const results = runNodeLlama({
       modelPath: model.path,
       checks: [
         { op: 'info' },
-        { op: 'chat', messages: [{ role: 'user', content: 'Hi!' }] },
-        {
-          op: 'chat',
-          messages: [
-            { role: 'system', content: 'Be brief.' },
-            { role: 'user', content: 'First question' },
-            { role: 'assistant', content: 'First answer' },
-            { role: 'user', content: 'Second question' },
-          ],
-        },
-        { op: 'chat', messages: [{ role: 'user', content: 'Hi!' }], maxTokens: 4 },
+        { op: 'chat', messages: single },
+        { op: 'chat', messages: multi },
+        { op: 'chat', messages: single, maxTokens: 4 },
         ...prompts.map((prompt) => ({ op: 'completion' as const, prompt })),
         ...prompts.map((text) => ({ op: 'tokenize' as const, text })),
+        { op: 'chatPrompt', messages: single },
+        { op: 'chatPrompt', messages: multi },
       ],
     });
     const [info, chat, multiTurn, truncated, ...rest] = results;
@@ -185,7 +186,12 @@ describe('with real node-llama-cpp 3.21.1', () => {
     expect(truncated.response).toBe('');
 
     const completions = rest.slice(0, prompts.length);
-    const tokenized = rest.slice(prompts.length);
+    const tokenized = rest.slice(prompts.length, 2 * prompts.length);
+    const [singlePrompt, multiPrompt] = rest.slice(2 * prompts.length);
+    expect(singlePrompt.tokens).toHaveLength(model.chatPromptTokens(single));
+    expect(multiPrompt.tokens).toHaveLength(model.chatPromptTokens(multi));
+    expect(chat.inputTokens).toBe(model.chatPromptTokens(single) - 1);
+    expect(multiTurn.inputTokens).toBe(model.chatPromptTokens(multi) - 1);
     prompts.forEach((prompt, i) => {
       const expected = model.expectedCompletion(prompt);
       expect(completions[i].text).toBe(expected.text);
@@ -216,6 +222,25 @@ describe('with real node-llama-cpp 3.21.1', () => {
     expect(completion.text).toBe(`${' one two three'.repeat(3)} one`);
   });
 
+  test('scripted model stays on script under OpenAI-range sampling, and under a thought budget', () => {
+    const model = ensureModel('scripted', { reasoning: '\nOne two three four five.\n', answer: '\n\nSix seven eight.', endless: true });
+    const hot = { temperature: 2, seed: 7, repeatPenalty: { penalty: 1.5, frequencyPenalty: 2, presencePenalty: 2 } };
+    const [sampled, sampledCompletion, budgeted] = runNodeLlama({
+      modelPath: model.path,
+      checks: [
+        { op: 'chat', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 80, ...hot },
+        { op: 'completion', prompt: 'Hi', maxTokens: 80, ...hot },
+        { op: 'chat', messages: [{ role: 'user', content: 'Hi' }], maxTokens: 12, thoughtTokens: 3 },
+      ],
+    });
+    expect(sampled.thought).toBe(model.reasoning);
+    expect(sampled.response).toBe(model.expectedCompletion('Hi', 80 - model.reasoningTokens.length - 2).text);
+    expect(sampledCompletion.text).toBe(model.expectedCompletion('Hi', 80).text);
+    // node-llama-cpp closes the thought after the budget by inserting </think>; the script's answer follows
+    expect(budgeted.thought).toBe('\nOne two three');
+    expect(budgeted.response.startsWith(model.answer)).toBe(true);
+  });
+
   test('tiny random model loads, resolves the DeepSeek wrapper and generates N tokens', () => {
     const model = ensureModel('tiny');
     const [info, completion, chat] = runNodeLlama({
@@ -242,10 +267,12 @@ describe('DeepSeek-R1-Distill-Qwen-1.5B shaped model', () => {
     expect(parsed.kv.get('qwen2.context_length')).toBe(131072);
     expect(parsed.kv.get('qwen2.block_count')).toBe(28);
     expect((parsed.kv.get('tokenizer.ggml.tokens') as string[]).length).toBe(151936);
-    expect(parsed.tensors).toHaveLength(1 + 28 * 12 + 2);
+    // token_embd, 12 per block, output_norm, output, and output.bias (keeps specials from being sampled)
+    expect(parsed.tensors).toHaveLength(1 + 28 * 12 + 3);
     const byName = new Map(parsed.tensors.map((t) => [t.name, t]));
     expect(byName.get('token_embd.weight')?.dims).toEqual([1536, 151936]);
     expect(byName.get('output.weight')?.dims).toEqual([1536, 151936]);
+    expect(byName.get('output.bias')?.dims).toEqual([151936]);
     expect(byName.get('blk.27.attn_k.weight')?.dims).toEqual([1536, 256]);
     expect(byName.get('blk.27.attn_k.bias')?.dims).toEqual([256]);
     expect(byName.get('blk.0.ffn_down.weight')?.dims).toEqual([8960, 1536]);

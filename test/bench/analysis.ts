@@ -22,6 +22,7 @@ export interface ProcessSummary {
   readonly peakRssBytes?: Summary;
   readonly rssAnonBytes?: Summary;
   readonly rssFileBytes?: Summary;
+  readonly phases: Record<string, Summary | undefined>;
 }
 
 export interface Target {
@@ -78,6 +79,8 @@ export function analyse(main: MainComparison, sweep: readonly SweepResult[], mod
       peakRssBytes: summarize(samples.map((s) => s.memory?.peakRssBytes ?? NaN)),
       rssAnonBytes: summarize(samples.map((s) => s.memory?.rssAnonBytes ?? NaN)),
       rssFileBytes: summarize(samples.map((s) => s.memory?.rssFileBytes ?? NaN)),
+      phases: Object.fromEntries([...new Set(samples.flatMap((s) => Object.keys(s.phases)))]
+        .map((phase) => [phase, summarize(samples.map((s) => s.phases[phase] ?? NaN))])),
     }]));
   const decode = (s: GenerationSample) => s.decodeTokensPerSecond;
   const pairs: Analysis['paired'] = {

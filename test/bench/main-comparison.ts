@@ -29,6 +29,18 @@ export interface MainOptions {
 
 const COMPLETIONS = '/v1/completions';
 
+/** When each start-up log event of the server arrived, plus the load time it measured itself. */
+function serverPhases(server: ServerProcess): Record<string, number> {
+  const phases: Record<string, number> = {};
+  for (const event of server.events) {
+    if (['listening', 'model_source', 'model_validated', 'model_loaded', 'ready'].includes(event.event) && !(event.event in phases)) {
+      phases[event.event] = event.atMs;
+    }
+    if (event.event === 'model_loaded' && typeof event.loadMs === 'number') phases.engineLoadMs = event.loadMs;
+  }
+  return phases;
+}
+
 function completionBody(prompt: string, tokens: number, stream: boolean) {
   // temperature 0 = greedy on both sides; /v1/completions sends the prompt as is (no chat template),
   // exactly what the raw script evaluates.
@@ -135,7 +147,8 @@ export async function runMainComparison(options: MainOptions): Promise<MainCompa
 
       for (const which of starters) {
         const proc = started[which]!;
-        processes[which].push({ round, readyMs: proc.readyMs, memory: proc.memory() });
+        const phases = proc instanceof ServerProcess ? serverPhases(proc) : (proc as RawProcess).info.phases;
+        processes[which].push({ round, readyMs: proc.readyMs, memory: proc.memory(), phases });
       }
       options.log(`  round ${round + 1}/${options.rounds} ready: ${starters.map((which) => `${which} ${started[which]!.readyMs.toFixed(0)} ms`).join(', ')}`);
     } finally {

@@ -30,4 +30,6 @@ export interface ProcessSample {
   /** spawn() to ready: the raw script's "ready" line, or the server's first /health 200. */
   readonly readyMs: number;
   readonly memory: ProcessMemory | undefined;
+  /** Start-up phases: name -> ms after the process started (raw: its own clock; server: log line arrival). */
+  readonly phases: Record<string, number>;
 }

@@ -105,16 +105,21 @@ function kvCacheBytes(model, contextSize) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const processStartMs = performance.timeOrigin;
+  // Milliseconds since this process started, at the end of each start-up phase.
+  const phases = {};
   const { getLlama, LlamaCompletion } = await import(pathToFileURL(entry).href);
+  phases.imported = performance.now();
   const llama = await getLlama({ gpu: false, build: 'never', maxThreads: args.threads, logLevel: 'error' });
+  phases.getLlama = performance.now();
   const model = await llama.loadModel({ modelPath: args.model, ...LOAD_MODES[args.load] });
+  phases.modelLoaded = performance.now();
   const context = await model.createContext({ contextSize: args.contextSize, threads: args.threads });
   const sequence = context.getSequence();
+  phases.contextCreated = performance.now();
   send({
-    kvCacheBytes: kvCacheBytes(model, context.contextSize),
     ready: true,
-    loadMs: Date.now() - processStartMs,
+    phases,
+    kvCacheBytes: kvCacheBytes(model, context.contextSize),
     contextSize: context.contextSize,
     batchSize: context.batchSize,
     threads: context.currentThreads,

@@ -47,8 +47,8 @@ export class RawProcess {
 
   /** From spawn() to the "ready" line (model loaded, context created), measured by this process. */
   readyMs = 0;
-  info: { loadMs: number; contextSize: number; batchSize: number; threads: number; kvCacheBytes: number } = {
-    loadMs: 0, contextSize: 0, batchSize: 0, threads: 0, kvCacheBytes: 0,
+  info: { phases: Record<string, number>; contextSize: number; batchSize: number; threads: number; kvCacheBytes: number } = {
+    phases: {}, contextSize: 0, batchSize: 0, threads: 0, kvCacheBytes: 0,
   };
   private readonly lines: LineReader;
 

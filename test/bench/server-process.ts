@@ -68,15 +68,22 @@ export class ServerProcess {
   /** From spawn() to the first GET /health answered 200. */
   readyMs = 0;
   readonly metrics: MetricsLine[] = [];
+  /** The server's own log events (listening, model_loaded, ready...), each with when it arrived after spawn. */
+  readonly events: Array<{ event: string; atMs: number; [field: string]: unknown }> = [];
+  private readonly spawnedAt = performance.now();
   stderr = '';
   private exited = false;
 
   private constructor(private readonly child: ChildProcess, readonly options: ServerOptions) {
     new LineReader(child, (line) => {
+      const atMs = performance.now() - this.spawnedAt;
       try {
         const parsed = JSON.parse(line);
         if (parsed && typeof parsed === 'object' && parsed._aws) this.metrics.push(parsed);
-      } catch { /* other log lines are not needed */ }
+        else if (parsed && typeof parsed === 'object' && typeof parsed.event === 'string') {
+          this.events.push({ ...parsed, atMs });
+        }
+      } catch { /* not a log line of ours */ }
       return true;
     });
     child.stderr!.on('data', (chunk: Buffer) => {

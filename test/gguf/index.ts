@@ -11,6 +11,9 @@ export {
 } from './shaped-model';
 export type { ShapedModelInfo, ShapedModelOptions } from './shaped-model';
 export { ensureModel, DEFAULT_FIXTURE_DIR } from './ensure-model';
+export type { ChatMessage } from './chat-prompt';
+export { runNodeLlama } from './run-node-llama';
+export type { NodeLlamaCheck, NodeLlamaJob, NodeLlamaResult, Sampling } from './run-node-llama';
 export type { EnsureOptions } from './ensure-model';
 export { GgufWriter, GGUF_ALIGNMENT } from './gguf-writer';
 export type { GgufTensor, GgufValue, GgufLayout } from './gguf-writer';

@@ -5,10 +5,19 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
+/** node-llama-cpp sampling options, passed through as is (temperature defaults to 0 here). */
+export interface Sampling {
+  maxTokens?: number;
+  temperature?: number;
+  seed?: number;
+  repeatPenalty?: { penalty?: number; frequencyPenalty?: number; presencePenalty?: number; lastTokens?: number };
+}
+
 export type NodeLlamaCheck =
   | { op: 'info' }
-  | { op: 'chat'; messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>; maxTokens?: number }
-  | { op: 'completion'; prompt: string; maxTokens?: number }
+  | ({ op: 'chat'; messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>; thoughtTokens?: number } & Sampling)
+  | { op: 'chatPrompt'; messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> }
+  | ({ op: 'completion'; prompt: string } & Sampling)
   | { op: 'tokenize'; text: string; special?: boolean };
 
 export interface NodeLlamaJob {

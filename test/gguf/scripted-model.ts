@@ -3,13 +3,16 @@
  * token's embedding and greedy decoding follows a fixed "next token" map that the embedding and
  * output matrices encode. Token t's embedding is the one-hot vector of its class (one class per
  * token that has a scripted successor, class 0 for every other token); output row s is the sum of the
- * one-hot vectors of the classes whose successor is s. After RMS norm the successor scores sqrt(dim)
- * and every other token 0, so greedy decoding is exact and does not depend on the context.
+ * one-hot vectors of the classes whose successor is s, scaled so that after RMS norm the successor
+ * scores LOGIT_GAP and every other token 0. Greedy decoding is exact and context-free, and the gap is
+ * wide enough that OpenAI-range sampling (temperature <= 2, frequency/presence penalties <= 2 over
+ * node-llama-cpp's 64-token penalty window) still always picks the successor.
  *
  * The chat chain: <｜Assistant｜> -> <think> -> reasoning words -> </think> -> answer words -> EOS
  * (endless: the last answer word leads back to the first). Every other token leads to the first answer
  * word, so a plain-text completion whose last token is outside the chain produces the answer.
  */
+import { ChatMessage, deepSeekChatPromptIds } from './chat-prompt';
 import { GgmlType } from './ggml-types';
 import { qwen2Writer, Qwen2Shape } from './qwen2-gguf';
 import { splitWords, uniqueTokenTexts } from './script';
@@ -51,6 +54,12 @@ export interface ScriptedModelInfo {
   /** chatTokens.length: reasoning + answer + 2 for the think tags (EOS not counted). */
   readonly chatCompletionTokens: number;
   readonly eosTokenText: string;
+  /**
+   * Number of prompt tokens node-llama-cpp's DeepSeekChatWrapper renders for these messages (BOS and
+   * role markers included). node-llama-cpp's token meter reports one less as input: the last prompt
+   * token is evaluated together with the first sampled one.
+   */
+  chatPromptTokens(messages: readonly ChatMessage[]): number;
   /** Token ids of plain text, as llama.cpp tokenizes it without special tokens (no BOS added). */
   tokenize(text: string): number[];
   /** What raw completion of `prompt` produces (prompt tokenized as node-llama-cpp does, BOS first). */
@@ -62,6 +71,8 @@ export interface ScriptedModelPlan extends Omit<ScriptedModelInfo, 'path'> {
 }
 
 const HEAD_DIM = 64;
+/** Logit of the scripted successor; every other token gets 0. */
+export const LOGIT_GAP = 200;
 
 export function planScriptedModel(opts: ScriptedModelOptions): ScriptedModelPlan {
   const used = new Set<string>();
@@ -120,6 +131,7 @@ export function planScriptedModel(opts: ScriptedModelOptions): ScriptedModelPlan
     chatCompletionTokens: chatTokens.length,
     eosTokenText: EOS,
     tokenize: (text: string) => vocab.encoder.encode(text),
+    chatPromptTokens: (messages: readonly ChatMessage[]) => deepSeekChatPromptIds(vocab, messages).length,
     expectedCompletion,
   };
   return {
@@ -150,8 +162,10 @@ function writeScriptedGguf(
   const embedding = new Float32Array(dim * n);
   const output = new Float32Array(dim * n);
   for (let tok = 0; tok < n; tok++) embedding[tok * dim + (classOf.get(tok) ?? 0)] = 1;
-  output[defaultSuccessor * dim + 0] = 1;
-  for (const [tok, next] of successor) output[next * dim + (classOf.get(tok) as number)] = 1;
+  // a one-hot input comes out of RMS norm as sqrt(dim) in its class's slot
+  const weight = LOGIT_GAP / Math.sqrt(dim);
+  output[defaultSuccessor * dim + 0] = weight;
+  for (const [tok, next] of successor) output[next * dim + (classOf.get(tok) as number)] = weight;
 
   const shape: Qwen2Shape = {
     contextLength,

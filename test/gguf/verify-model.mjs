@@ -38,7 +38,10 @@ for (const check of job.checks) {
     let streamedResponse = '';
     const res = await chat.generateResponse(toHistory(check.messages), {
       maxTokens: check.maxTokens,
-      temperature: 0,
+      temperature: check.temperature ?? 0,
+      seed: check.seed,
+      repeatPenalty: check.repeatPenalty,
+      budgets: check.thoughtTokens === undefined ? undefined : { thoughtTokens: check.thoughtTokens },
       onResponseChunk: (chunk) => {
         if (chunk.type === 'segment' && chunk.segmentType === 'thought') streamedThought += chunk.text;
         else if (chunk.type !== 'segment') streamedResponse += chunk.text;
@@ -65,7 +68,12 @@ for (const check of job.checks) {
     });
   } else if (check.op === 'completion') {
     const completion = new LlamaCompletion({ contextSequence: sequence });
-    const res = await completion.generateCompletionWithMeta(check.prompt, { maxTokens: check.maxTokens, temperature: 0 });
+    const res = await completion.generateCompletionWithMeta(check.prompt, {
+      maxTokens: check.maxTokens,
+      temperature: check.temperature ?? 0,
+      seed: check.seed,
+      repeatPenalty: check.repeatPenalty,
+    });
     const meter = sequence.tokenMeter.diff(before);
     completion.dispose({ disposeSequence: false });
     results.push({
@@ -76,6 +84,12 @@ for (const check of job.checks) {
       outputTokens: meter.usedOutputTokens,
       ms: performance.now() - started,
     });
+  } else if (check.op === 'chatPrompt') {
+    const chatWrapper = resolveChatWrapper(model);
+    const history = toHistory(check.messages);
+    const { contextText } = chatWrapper.generateContextState({ chatHistory: history });
+    const tokens = contextText.tokenize(model.tokenizer);
+    results.push({ op: 'chatPrompt', tokens: Array.from(tokens), text: contextText.toString() });
   } else if (check.op === 'tokenize') {
     results.push({ op: 'tokenize', tokens: Array.from(model.tokenize(check.text, check.special ?? false)) });
   } else if (check.op === 'info') {

@@ -56,12 +56,13 @@ export function logRequest(record: RequestRecord, namespace: string, functionNam
     log(base);
     return;
   }
-  const seconds = generation.generationMs / 1000;
-  const tokensPerSecond = seconds > 0 ? generation.completionTokens / seconds : 0;
+  // Derived from the logged duration, so the line stays self-consistent.
+  const generationMs = round(generation.generationMs);
+  const tokensPerSecond = generationMs > 0 ? generation.completionTokens / (generationMs / 1000) : 0;
   const metrics: Record<string, number> = {
     CompletionTokens: generation.completionTokens,
     PromptTokens: generation.promptTokens,
-    GenerationDuration: round(generation.generationMs),
+    GenerationDuration: generationMs,
     TokensPerSecond: round(tokensPerSecond, 2),
   };
   const directiveMetrics = METRICS.filter((metric) => metric.Name !== 'TimeToFirstToken' || generation.timeToFirstTokenMs !== undefined);

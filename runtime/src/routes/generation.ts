@@ -93,7 +93,8 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
   scope.res.on('close', onClose);
   if (invocation.deadlineEpochMs !== undefined) {
     const budgetMs = invocation.deadlineEpochMs - config.deadlineMarginMs - Date.now();
-    timers.push(setTimeout(() => abort('deadline'), Math.max(0, budgetMs)));
+    if (budgetMs <= 0) abort('deadline');
+    else timers.push(setTimeout(() => abort('deadline'), budgetMs));
   }
   app.running.add(controller);
 

@@ -1,0 +1,64 @@
+import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+// In your own app: import { LlmFunctionUrl, LlmModel } from 'llm-function-url';
+import { LlmFunctionUrl, LlmModel } from '../../src';
+import { ExampleSettings } from './settings';
+
+export interface DeepSeekR1StackProps extends StackProps {
+  readonly settings: ExampleSettings;
+}
+
+/** DeepSeek-R1 (distilled, Q4_K_M GGUF) behind a Lambda Function URL that speaks the OpenAI API. */
+export class DeepSeekR1Stack extends Stack {
+  public readonly llm: LlmFunctionUrl;
+
+  constructor(scope: Construct, id: string, props: DeepSeekR1StackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+
+    const model = settings.model.kind === 'file'
+      ? LlmModel.fromFile(settings.model.path)
+      : LlmModel.fromUrl(settings.model.url, {
+        sha256: settings.model.sha256,
+        size: settings.model.size,
+        kvCacheBytesPerToken: settings.model.kvCacheBytesPerToken,
+      });
+
+    this.llm = new LlmFunctionUrl(this, 'DeepSeekR1', {
+      model,
+      modelId: `deepseek-r1-distill-${settings.variant}`,
+      architecture: settings.architecture,
+      authType: settings.authType,
+    });
+
+    // The two Serverless-pack findings this stack keeps, each with the reason a reviewer can check (README).
+    Validations.of(this.llm.function).acknowledge(
+      {
+        id: 'Serverless-LambdaDLQ',
+        reason: 'A dead-letter queue only receives failed asynchronous invocations; a Function URL invokes synchronously and the caller receives every error, so a queue would stay empty.',
+      },
+      {
+        id: 'Serverless-LambdaTracing',
+        reason: 'X-Ray is opt-in (the construct\'s tracing prop): it needs xray:PutTraceSegments on Resource "*" (AwsSolutions-IAM5), and the runtime already emits per-request latency metrics (time to first token, tokens/s) in embedded metric format.',
+      },
+    );
+
+    new CfnOutput(this, 'FunctionUrl', {
+      value: this.llm.url,
+      description: 'POST {"prompt": "..."} here, or point an OpenAI client at <url>v1',
+    });
+    new CfnOutput(this, 'AuthType', { value: settings.authType });
+    if (settings.authType === lambda.FunctionUrlAuthType.NONE && this.llm.apiKeySecret) {
+      Validations.of(this.llm.apiKeySecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason: 'The secret is the bearer key that API clients hold. Automatic rotation would lock every client out at each rotation; rotate it on your schedule with put-secret-value, then update the function so new instances read it.',
+      });
+      new CfnOutput(this, 'ApiKeySecretArn', {
+        value: this.llm.apiKeySecret.secretArn,
+        description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',
+      });
+    }
+    new CfnOutput(this, 'LogGroupName', { value: this.llm.logGroup.logGroupName });
+  }
+}

@@ -1,0 +1,79 @@
+import { Size } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DEEPSEEK_R1_MODELS, DeepSeekR1Variant } from './model-catalog';
+
+/** What the example app deploys, read from CDK context (`-c key=value` or cdk.json). */
+export interface ExampleSettings {
+  readonly variant: DeepSeekR1Variant;
+  readonly model: ModelChoice;
+  readonly architecture: lambda.Architecture;
+  readonly authType: lambda.FunctionUrlAuthType;
+}
+
+/** Where the GGUF file comes from. */
+export type ModelChoice =
+  | { readonly kind: 'url'; readonly url: string; readonly sha256: string; readonly size: Size; readonly kvCacheBytesPerToken: number }
+  | { readonly kind: 'file'; readonly path: string };
+
+/** The context keys the app understands, with what each accepts. */
+export const CONTEXT_KEYS = {
+  model: '1.5b | 7b | 8b (DeepSeek-R1-Distill-Qwen-1.5B, -Qwen-7B, -Llama-8B, Q4_K_M)',
+  modelUrl: 'https URL of a GGUF file pinned to a fixed revision (with modelSha256 and modelSizeBytes)',
+  modelSha256: 'SHA-256 of the file at modelUrl (64 hex characters)',
+  modelSizeBytes: 'size of the file at modelUrl in bytes (sizes memory, timeout and /tmp)',
+  modelFile: 'path of a local GGUF file to bake into the image instead of downloading one',
+  architecture: 'arm64 | x86_64',
+  auth: 'iam | none (none = public URL guarded by a generated bearer key)',
+} as const;
+
+type ContextReader = (key: keyof typeof CONTEXT_KEYS) => unknown;
+
+/** Reads and validates the app's context; every error names the key, the value and what it accepts. */
+export function readSettings(read: ContextReader): ExampleSettings {
+  const text = (key: keyof typeof CONTEXT_KEYS): string | undefined => {
+    const value = read(key);
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number') {
+      throw new Error(`context ${key}: expected ${CONTEXT_KEYS[key]}, got ${JSON.stringify(value)}`);
+    }
+    return String(value);
+  };
+  const oneOf = <T>(key: keyof typeof CONTEXT_KEYS, choices: Record<string, T>, fallback: string): T => {
+    const value = (text(key) ?? fallback).toLowerCase();
+    if (!(value in choices)) throw new Error(`context ${key}=${value}: expected ${CONTEXT_KEYS[key]}`);
+    return choices[value];
+  };
+
+  const variant = oneOf<DeepSeekR1Variant>('model', { '1.5b': '1.5b', '7b': '7b', '8b': '8b' }, '1.5b');
+  return {
+    variant,
+    model: readModelChoice(text, variant),
+    architecture: oneOf('architecture', { arm64: lambda.Architecture.ARM_64, x86_64: lambda.Architecture.X86_64 }, 'arm64'),
+    authType: oneOf('auth', { iam: lambda.FunctionUrlAuthType.AWS_IAM, none: lambda.FunctionUrlAuthType.NONE }, 'iam'),
+  };
+}
+
+function readModelChoice(text: (key: keyof typeof CONTEXT_KEYS) => string | undefined, variant: DeepSeekR1Variant): ModelChoice {
+  const file = text('modelFile');
+  if (file) return { kind: 'file', path: file };
+
+  const catalog = DEEPSEEK_R1_MODELS[variant];
+  const url = text('modelUrl');
+  if (!url) {
+    return {
+      kind: 'url',
+      url: catalog.url,
+      sha256: catalog.sha256,
+      size: Size.bytes(catalog.sizeBytes),
+      kvCacheBytesPerToken: catalog.kvCacheBytesPerToken,
+    };
+  }
+  const sha256 = text('modelSha256');
+  if (!sha256) throw new Error(`context modelUrl=${url} needs modelSha256 (${CONTEXT_KEYS.modelSha256}): the model is never downloaded unverified`);
+  const sizeText = text('modelSizeBytes');
+  const sizeBytes = Number(sizeText);
+  if (!sizeText || !Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) {
+    throw new Error(`context modelSizeBytes=${sizeText ?? '(unset)'}: expected ${CONTEXT_KEYS.modelSizeBytes}`);
+  }
+  return { kind: 'url', url, sha256, size: Size.bytes(sizeBytes), kvCacheBytesPerToken: catalog.kvCacheBytesPerToken };
+}

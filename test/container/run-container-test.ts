@@ -1,0 +1,297 @@
+/**
+ * Builds the Lambda image from runtime/ with docker or podman and runs it the way Lambda does (read-only root
+ * filesystem, writable /tmp, uid 1000), for each model source: a generated GGUF copied in (file), a GGUF
+ * downloaded during the build with a good / wrong / missing checksum (url), and a GGUF fetched from a fake S3
+ * at start (none). Measures build time, image layer sizes and start-to-ready time, removes what it created,
+ * and ends with `N passed, M failed` (exit code 1 on any failure).
+ *
+ *   npx ts-node --project tsconfig.dev.json test/container/run-container-test.ts
+ *
+ * BASE_IMAGE and LWA_IMAGE, when set (../shared/tools/container-env.sh sets local stand-ins), are passed as
+ * build args; otherwise the Dockerfile's public defaults are pulled.
+ */
+import { execFileSync } from 'child_process';
+import { createHash } from 'crypto';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { tmpdir } from 'os';
+import * as path from 'path';
+import { ensureModel } from '../gguf';
+import { startFakeS3, type FakeS3 } from '../model-source/fake-s3';
+import { startFileServer, type FileServer } from '../model-source/file-server';
+import { ContainerEngine, pickEngine, tail } from './engine';
+import { expectEqual, expectTrue, Harness } from './harness';
+import { postJson, postSse, waitForHealth } from './http';
+
+const ROOT = path.join(__dirname, '..', '..');
+const RUNTIME = path.join(ROOT, 'runtime');
+/** Staged inside the build context like the construct stages a model; *.gguf is git- and npm-ignored. */
+const STAGED_MODEL = 'container-test-model.gguf';
+const PORTS = { fileImage: 18220, modelServer: 18221, fakeS3: 18222, s3Image: 18223, urlImage: 18224 } as const;
+const SCRIPT = { reasoning: '\nThe user greets me.\n', answer: '\n\nHello from the container!' };
+const S3_PADDING_BYTES = 256 * 1024 * 1024;
+const READY_TIMEOUT_MS = 120_000;
+
+const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+function duBytes(target: string): number {
+  return Number(execFileSync('du', ['-sb', target], { encoding: 'utf8' }).split('\t')[0]);
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+async function main(): Promise<number> {
+  const harness = new Harness();
+  const engine = new ContainerEngine(pickEngine());
+  const runId = `${process.pid}`;
+  const tags = {
+    file: `localhost/llm-function-url-test:file-${runId}`,
+    url: `localhost/llm-function-url-test:url-${runId}`,
+    urlRejected: `localhost/llm-function-url-test:url-rejected-${runId}`,
+    none: `localhost/llm-function-url-test:none-${runId}`,
+  };
+  const baseArgs: Record<string, string> = {};
+  if (process.env.BASE_IMAGE) baseArgs.BASE_IMAGE = process.env.BASE_IMAGE;
+  if (process.env.LWA_IMAGE) baseArgs.LWA_IMAGE = process.env.LWA_IMAGE;
+
+  const containers: string[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  const work = mkdtempSync(path.join(tmpdir(), 'llm-container-test-'));
+  const buildLog = path.join(work, 'build.log');
+  const metrics: Array<[string, string]> = [];
+  const stagedModel = path.join(RUNTIME, STAGED_MODEL);
+
+  const startContainer = async (image: string, port: number, env: Record<string, string> = {}) => {
+    const id = await engine.start(image, { PORT: String(port), LLM_THREADS: '1', ...env });
+    containers.push(id);
+    const startedAt = Date.now();
+    const isAlive = async () => (await engine.inspect(id, 'container')).State?.Running === true;
+    const readyMs = await waitForHealth(`http://127.0.0.1:${port}`, READY_TIMEOUT_MS, isAlive).catch(async (error: Error) => {
+      throw new Error(`${error.message}\ncontainer log:\n${tail(await engine.logs(id))}`);
+    });
+    return { id, readyMs, sinceRunMs: Date.now() - startedAt };
+  };
+  const build = async (tag: string, args: Record<string, string>, extra: string[] = []) => {
+    const result = await engine.build(RUNTIME, tag, { ...baseArgs, ...args }, extra);
+    appendFileSync(buildLog, `\n==== ${tag} ${JSON.stringify(args)} (exit ${result.code})\n${result.stdout}\n${result.stderr}\n`);
+    return result;
+  };
+
+  console.log(`container test: engine ${engine.command}, base ${baseArgs.BASE_IMAGE ?? '(Dockerfile default)'}, adapter ${baseArgs.LWA_IMAGE ?? '(Dockerfile default)'}`);
+  try {
+    console.log('compiling the runtime (npm --prefix runtime run build)');
+    execFileSync('npm', ['--prefix', RUNTIME, 'run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const scripted = ensureModel('scripted', SCRIPT);
+    copyFileSync(scripted.path, stagedModel);
+
+    // ---- MODEL_SOURCE=file: the generated model copied into the image -----------------------------------------
+    let fileImageBuilt = false;
+    await harness.check('MODEL_SOURCE=file builds from runtime/ (no cache)', async () => {
+      const result = await build(tags.file, { MODEL_SOURCE: 'file', MODEL_FILE: STAGED_MODEL }, ['--no-cache']);
+      expectTrue(result.code === 0, `build failed (exit ${result.code}):\n${tail(result.stderr || result.stdout)}`);
+      fileImageBuilt = true;
+      metrics.push(['image build, no cache (npm ci included)', `${result.seconds.toFixed(0)} s`]);
+    });
+
+    if (fileImageBuilt) {
+      await harness.check('image config: uid 1000, HOME=/tmp, Lambda Web Adapter settings, model path, CMD', async () => {
+        const config = (await engine.inspect(tags.file, 'image')).Config as { User: string; Env: string[]; Cmd: string[]; WorkingDir: string };
+        expectEqual(config.User, '1000:1000', 'USER');
+        expectEqual(config.Cmd, ['node', 'dist/server.js'], 'CMD');
+        const env = Object.fromEntries(config.Env.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+        for (const [name, value] of Object.entries({
+          HOME: '/tmp', HOST: '0.0.0.0', PORT: '8080', NODE_ENV: 'production', LLM_MODEL_PATH: '/opt/model/model.gguf',
+          AWS_LWA_PORT: '8080', AWS_LWA_READINESS_CHECK_PATH: '/health', AWS_LWA_INVOKE_MODE: 'response_stream', AWS_LWA_ASYNC_INIT: 'true',
+        })) expectEqual(env[name], value, `ENV ${name}`);
+      });
+
+      await harness.check('image holds only what runs: one node-llama-cpp binary, no sources, the adapter, a read-only model', async () => {
+        const result = await engine.shell(tags.file, [
+          'set -e',
+          'echo "task=$(ls -A /var/task | tr "\\n" " ")"',
+          'echo "binaries=$(ls /var/task/node_modules/@node-llama-cpp | tr "\\n" " ")"',
+          'echo "llama=$(ls -A /var/task/node_modules/node-llama-cpp/llama | tr "\\n" " ")"',
+          'test -x /opt/extensions/lambda-adapter && echo adapter=executable',
+          'echo "model=$(stat -c %A /opt/model/model.gguf)"',
+          'echo "sizes=$(du -sb /var/task/node_modules /var/task/dist /opt/extensions | cut -f1 | tr "\\n" " ")"',
+        ].join('\n'));
+        expectTrue(result.code === 0, `inspection failed: ${result.stderr}`);
+        const facts = Object.fromEntries(result.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).trim()]));
+        expectEqual(facts.task, 'dist node_modules package.json', '/var/task');
+        expectTrue(/^linux-(x64|arm64)$/.test(facts.binaries), `@node-llama-cpp should hold one linux binary package, holds: ${facts.binaries}`);
+        expectTrue(!facts.llama.includes('gitRelease.bundle'), 'the llama.cpp source bundle is still in the image');
+        expectEqual(facts.adapter, 'executable', '/opt/extensions/lambda-adapter');
+        expectEqual(facts.model, '-r--r--r--', 'model file mode');
+        const [nodeModules, dist, adapter] = facts.sizes.split(' ').map(Number);
+        metrics.push(['runtime layers without the model (node_modules + dist + adapter)', `${MB(nodeModules + dist + adapter)} (node_modules ${MB(nodeModules)}, dist ${MB(dist)}, adapter ${MB(adapter)})`]);
+
+        // The same lockfile, installed the plain way, for comparison.
+        const plain = path.join(work, 'plain-npm-ci');
+        execFileSync('mkdir', ['-p', plain]);
+        copyFileSync(path.join(RUNTIME, 'package.json'), path.join(plain, 'package.json'));
+        copyFileSync(path.join(RUNTIME, 'package-lock.json'), path.join(plain, 'package-lock.json'));
+        execFileSync('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: plain, stdio: 'ignore' });
+        const plainBytes = duBytes(path.join(plain, 'node_modules'));
+        rmSync(plain, { recursive: true, force: true });
+        metrics.push(['plain `npm ci --omit=dev` node_modules, same lockfile', MB(plainBytes)]);
+        expectTrue(nodeModules < plainBytes * 0.15, `pruned node_modules (${MB(nodeModules)}) should be under 15 % of a plain install (${MB(plainBytes)})`);
+      });
+
+      let container: { id: string; readyMs: number } | undefined;
+      await harness.check('runs --read-only --tmpfs /tmp --user 1000:1000 and /health turns 200', async () => {
+        container = await startContainer(tags.file, PORTS.fileImage);
+        metrics.push(['container start to ready (/health 200), generated model', `${(container.readyMs / 1000).toFixed(1)} s`]);
+      });
+
+      if (container) {
+        const base = `http://127.0.0.1:${PORTS.fileImage}`;
+        await harness.check('seed format: POST / {"prompt"} answers {"response", "reasoning"}', async () => {
+          const { status, json } = await postJson(`${base}/`, { prompt: 'Hi', temperature: 0 });
+          expectEqual(status, 200, 'status');
+          expectEqual(json.response?.trim(), SCRIPT.answer.trim(), 'response');
+          expectEqual(json.reasoning?.trim(), SCRIPT.reasoning.trim(), 'reasoning');
+        });
+
+        await harness.check('OpenAI chat completion streams SSE chunks ending with [DONE]', async () => {
+          const sse = await postSse(`${base}/v1/chat/completions`, { messages: [{ role: 'user', content: 'Hi' }], stream: true, temperature: 0 });
+          expectEqual(sse.status, 200, 'status');
+          expectTrue(sse.contentType.startsWith('text/event-stream'), `content-type ${sse.contentType}`);
+          expectTrue(sse.done, 'the stream did not end with data: [DONE]');
+          expectTrue(sse.events.length > 3, `only ${sse.events.length} chunks`);
+          expectTrue(sse.events.every((e) => e.object === 'chat.completion.chunk'), 'a chunk is not a chat.completion.chunk');
+          const content = sse.events.map((e) => e.choices?.[0]?.delta?.content ?? '').join('');
+          const reasoning = sse.events.map((e) => e.choices?.[0]?.delta?.reasoning_content ?? '').join('');
+          expectEqual(content.trim(), SCRIPT.answer.trim(), 'streamed content');
+          expectEqual(reasoning.trim(), SCRIPT.reasoning.trim(), 'streamed reasoning_content');
+          expectEqual(sse.events.map((e) => e.choices?.[0]?.finish_reason).filter(Boolean), ['stop'], 'finish_reason of the chunks');
+        });
+
+        await harness.check('inside: uid 1000, root filesystem read-only, /tmp writable', async () => {
+          const result = await engine.run(['exec', container!.id, 'sh', '-c',
+            'id -u; if touch /var/task/probe 2>/dev/null; then echo task-writable; else echo task-read-only; fi; touch /tmp/probe && echo tmp-writable']);
+          expectEqual(result.stdout.trim().split('\n'), ['1000', 'task-read-only', 'tmp-writable'], 'probe');
+        });
+
+        await harness.check('SIGTERM (Lambda shutdown) stops the server promptly with exit code 0', async () => {
+          const stop = await engine.run(['stop', '-t', '10', container!.id]);
+          expectTrue(stop.code === 0, `stop failed: ${stop.stderr}`);
+          const state = (await engine.inspect(container!.id, 'container')).State as { ExitCode: number };
+          expectEqual(state.ExitCode, 0, 'exit code');
+          expectTrue(stop.seconds < 8, `stopping took ${stop.seconds.toFixed(1)} s (SIGTERM ignored?)`);
+        });
+      }
+    } else {
+      harness.fail('checks of the MODEL_SOURCE=file image', 'skipped: the image did not build');
+    }
+
+    // ---- MODEL_SOURCE=url: downloaded while the image builds, checksum enforced ------------------------------
+    const notGguf = path.join(work, 'not-a-model.gguf');
+    writeFileSync(notGguf, Buffer.alloc(64 * 1024, 1));
+    const modelServer: FileServer = await startFileServer({
+      port: PORTS.modelServer,
+      files: { '/models/scripted.gguf': scripted.path, '/models/not-a-model.gguf': notGguf },
+    });
+    closers.push(() => modelServer.close());
+    const modelUrl = `${modelServer.baseUrl}/models/scripted.gguf`;
+    const goodSha256 = sha256(scripted.path);
+
+    await harness.check('MODEL_SOURCE=url with the right MODEL_SHA256 builds, and the image serves that model', async () => {
+      const result = await build(tags.url, { MODEL_SOURCE: 'url', MODEL_URL: modelUrl, MODEL_SHA256: goodSha256 });
+      expectTrue(result.code === 0, `build failed (exit ${result.code}):\n${tail(result.stderr || result.stdout)}`);
+      expectTrue(modelServer.requests.includes('GET /models/scripted.gguf'), 'the build never requested the model URL');
+      const container = await startContainer(tags.url, PORTS.urlImage);
+      const { status, json } = await postJson(`http://127.0.0.1:${PORTS.urlImage}/v1/chat/completions`, { messages: [{ role: 'user', content: 'Hi' }], temperature: 0 });
+      expectEqual(status, 200, 'status');
+      expectEqual(json.choices?.[0]?.message?.content?.trim(), SCRIPT.answer.trim(), 'answer');
+      await engine.removeContainer(container.id);
+    });
+
+    const expectBuildRefused = async (args: Record<string, string>, message: RegExp) => {
+      const result = await build(tags.urlRejected, { MODEL_SOURCE: 'url', MODEL_URL: modelUrl, ...args });
+      expectTrue(result.code !== 0, 'the build succeeded');
+      const output = result.stdout + result.stderr;
+      expectTrue(message.test(output), `the build failed without the expected message ${message}:\n${tail(output)}`);
+    };
+    await harness.check('MODEL_SOURCE=url with a wrong MODEL_SHA256 fails the build with a clear message', () =>
+      expectBuildRefused({ MODEL_SHA256: '0'.repeat(64) },
+        new RegExp(`MODEL_SHA256 mismatch: the file downloaded from ${modelUrl.replace(/[.]/g, '\\.')} has SHA-256 ${goodSha256}, but MODEL_SHA256 is 0{64}`)));
+    await harness.check('MODEL_SOURCE=url without MODEL_SHA256 fails the build unless MODEL_ALLOW_UNVERIFIED=true', () =>
+      expectBuildRefused({}, /MODEL_SHA256 is missing: a model downloaded from MODEL_URL must match a known SHA-256/));
+    await harness.check('MODEL_SOURCE=url of a file that is not GGUF fails the build, even with its checksum', () =>
+      expectBuildRefused({ MODEL_URL: `${modelServer.baseUrl}/models/not-a-model.gguf`, MODEL_SHA256: sha256(notGguf) },
+        /is not a valid GGUF model: it does not start with the GGUF magic bytes/));
+
+    // ---- MODEL_SOURCE=none: the server fetches the model from S3 at start ------------------------------------
+    let noneImageBuilt = false;
+    await harness.check('MODEL_SOURCE=none builds an image without a model', async () => {
+      const result = await build(tags.none, { MODEL_SOURCE: 'none' });
+      expectTrue(result.code === 0, `build failed (exit ${result.code}):\n${tail(result.stderr || result.stdout)}`);
+      noneImageBuilt = true;
+      const config = (await engine.inspect(tags.none, 'image')).Config as { Env: string[] };
+      expectTrue(!config.Env.some((entry) => entry.startsWith('LLM_MODEL_PATH=')), 'LLM_MODEL_PATH is set in a model-less image');
+      const probe = await engine.shell(tags.none, 'test ! -e /opt/model && echo no-model');
+      expectEqual(probe.stdout.trim(), 'no-model', '/opt/model');
+    });
+
+    if (noneImageBuilt) {
+      // A valid model padded to a size worth measuring; llama.cpp ignores bytes after the last tensor.
+      const s3Model = path.join(work, 'padded-model.gguf');
+      copyFileSync(scripted.path, s3Model);
+      appendFileSync(s3Model, Buffer.alloc(S3_PADDING_BYTES));
+      const s3: FakeS3 = await startFakeS3({ port: PORTS.fakeS3, objects: { 'models/r1/padded-model.gguf': s3Model } });
+      closers.push(() => s3.close());
+
+      await harness.check('MODEL_SOURCE=none fetches the model from S3 at start with parallel ranged GETs, then serves it', async () => {
+        const container = await startContainer(tags.none, PORTS.s3Image, {
+          LLM_MODEL_S3_BUCKET: 'models',
+          LLM_MODEL_S3_KEY: 'r1/padded-model.gguf',
+          AWS_ENDPOINT_URL_S3: s3.endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'AKIDCONTAINERTEST',
+          AWS_SECRET_ACCESS_KEY: 'container-test-secret',
+        });
+        const gets = s3.requests.filter((r) => r.method === 'GET');
+        expectTrue(gets.length > 1 && gets.every((r) => r.range), `expected several ranged GETs, saw ${JSON.stringify(gets.map((r) => r.range))}`);
+        expectTrue(s3.maxConcurrentGets() > 1, `the ranged GETs never overlapped (max ${s3.maxConcurrentGets()} at once)`);
+        const { status, json } = await postJson(`http://127.0.0.1:${PORTS.s3Image}/`, { prompt: 'Hi', temperature: 0 });
+        expectEqual(status, 200, 'status');
+        expectEqual(json.response?.trim(), SCRIPT.answer.trim(), 'response');
+        const fetchLine = (await engine.logs(container.id)).split('\n').map((line) => {
+          try {
+            return JSON.parse(line) as Record<string, unknown>;
+          } catch {
+            return {};
+          }
+        }).find((event) => event.event === 'model_s3_fetch');
+        expectTrue(fetchLine !== undefined, 'no model_s3_fetch line in the container log');
+        metrics.push(['S3 fetch at start (local fake S3, loopback)', `${MB(Number(fetchLine!.sizeBytes))} in ${fetchLine!.parts} ranged GETs, ${fetchLine!.concurrency} at once, ${fetchLine!.mbPerSecond} MB/s`]);
+        metrics.push(['container start to ready, model fetched from S3 first', `${(container.readyMs / 1000).toFixed(1)} s`]);
+        await engine.removeContainer(container.id);
+      });
+    }
+  } catch (error) {
+    harness.fail('container test set-up', error);
+  } finally {
+    for (const id of containers) await engine.removeContainer(id);
+    for (const tag of Object.values(tags)) await engine.removeImage(tag);
+    for (const close of closers) await close().catch(() => undefined);
+    rmSync(stagedModel, { force: true });
+    rmSync(path.join(work, 'padded-model.gguf'), { force: true });
+    if (harness.failures > 0) console.log(`build output kept in ${buildLog}`);
+    else rmSync(work, { recursive: true, force: true });
+  }
+
+  if (metrics.length > 0) {
+    console.log('\nmeasured:');
+    for (const [name, value] of metrics) console.log(`  ${name}: ${value}`);
+  }
+  console.log(`\n${harness.summary()}`);
+  return harness.failures === 0 ? 0 : 1;
+}
+
+main().then((code) => process.exit(code), (error: unknown) => {
+  console.error(error);
+  console.log('\n0 passed, 1 failed');
+  process.exit(1);
+});

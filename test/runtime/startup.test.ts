@@ -1,0 +1,169 @@
+/**
+ * Start-up: the environment contract (every variable, validated, documented), the order of events the
+ * Lambda Web Adapter relies on (listen first, /health 503 until the model is loaded), refusals that
+ * name their cause, and the CLI entry.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RUNTIME_DIR, freePort, startExpectingFailure, startServer } from './harness';
+import { call, post } from './http-client';
+import { scriptedModel, tinyModel } from './models';
+
+// The fixed contract between construct and runtime (BRIEF.md), in its order.
+const CONTRACT = [
+  'PORT', 'HOST', 'LLM_MODEL_PATH', 'LLM_MODEL_URL', 'LLM_MODEL_SHA256', 'LLM_MODEL_CACHE_DIR', 'LLM_MODEL_S3_BUCKET',
+  'LLM_MODEL_S3_KEY', 'LLM_MODEL_ID', 'LLM_CONTEXT_SIZE', 'LLM_THREADS', 'LLM_MAX_TOKENS', 'LLM_MAX_GENERATION_SECONDS',
+  'LLM_DEADLINE_MARGIN_MS', 'LLM_QUEUE_SIZE', 'LLM_MAX_BODY_BYTES', 'LLM_API_KEY', 'LLM_API_KEY_SECRET_ARN',
+  'LLM_LOG_PROMPTS', 'LLM_METRICS_NAMESPACE',
+];
+
+function documentedVariables(): Array<{ name: string; default: string; description: string }> {
+  const script = 'import("./dist/config.js").then((m) => process.stdout.write(JSON.stringify(m.ENV_VARS)))';
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: RUNTIME_DIR, encoding: 'utf8' }));
+}
+
+describe('the environment variables', () => {
+  test('config.ts documents exactly the contract, each with a default and a description', () => {
+    const documented = documentedVariables();
+    expect(documented.map((v) => v.name)).toEqual(CONTRACT);
+    for (const variable of documented) {
+      expect(variable.default.length).toBeGreaterThan(0);
+      expect(variable.description.length).toBeGreaterThan(10);
+    }
+  });
+
+  test('runtime/README.md has a table row for every variable, with its default', () => {
+    const readme = fs.readFileSync(path.join(RUNTIME_DIR, 'README.md'), 'utf8');
+    for (const variable of documentedVariables()) {
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${variable.name}\` |`));
+      expect({ name: variable.name, row }).toEqual({ name: variable.name, row: expect.stringContaining(variable.default) });
+    }
+  });
+
+  test.each([
+    ['LLM_CONTEXT_SIZE', 'lots'],
+    ['LLM_CONTEXT_SIZE', '-5'],
+    ['PORT', '70000'],
+    ['LLM_THREADS', '0'],
+    ['LLM_MAX_TOKENS', '1.5'],
+    ['LLM_QUEUE_SIZE', 'none'],
+    ['LLM_MAX_BODY_BYTES', '10'],
+    ['LLM_DEADLINE_MARGIN_MS', 'soon'],
+    ['LLM_MAX_GENERATION_SECONDS', '-1'],
+    ['LLM_MODEL_SHA256', 'not-a-checksum'],
+    ['LLM_MODEL_URL', 'ftp://example.com/model.gguf'],
+    ['LLM_LOG_PROMPTS', 'maybe'],
+    ['LLM_API_KEY_SECRET_ARN', 'my-secret'],
+    ['LLM_MODEL_S3_BUCKET', 'bucket-without-key'],
+    ['LLM_METRICS_NAMESPACE', 'AWS/Lambda'],
+    ['LLM_MODEL_ID', 'has spaces in it'],
+  ])('%s=%s refuses to start, naming the variable', async (name, value) => {
+    const result = await startExpectingFailure({ env: { LLM_MODEL_PATH: '/nonexistent.gguf', [name]: value } });
+    expect(result.code).toBe(1);
+    const failure = result.logs.find((line) => line.event === 'startup_failed');
+    expect(failure).toMatchObject({ level: 'error', variable: name });
+    expect(failure!.message).toContain(name);
+    expect(result.logs.some((line) => line.event === 'listening')).toBe(false);
+  });
+
+  test('LLM_API_KEY and LLM_API_KEY_SECRET_ARN together are refused', async () => {
+    const result = await startExpectingFailure({
+      env: { LLM_API_KEY: 'k', LLM_API_KEY_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:k-AbCdEf' },
+    });
+    expect(result.code).toBe(1);
+    expect(result.logs.find((line) => line.event === 'startup_failed')?.message).toMatch(/LLM_API_KEY.*LLM_API_KEY_SECRET_ARN/);
+  });
+});
+
+describe('model problems stop the start-up cleanly', () => {
+  test('a missing file', async () => {
+    const result = await startExpectingFailure({ env: { LLM_MODEL_PATH: '/nonexistent/model.gguf' } });
+    expect(result.code).toBe(1);
+    expect(result.logs.find((line) => line.event === 'startup_failed')?.error).toMatch(/does not exist/);
+  });
+
+  test('a file that is not a GGUF model exits with an error, not a native crash', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-not-gguf-'));
+    const file = path.join(dir, 'model.gguf');
+    fs.writeFileSync(file, 'this is not a model\n'.repeat(100));
+    try {
+      const result = await startExpectingFailure({ env: { LLM_MODEL_PATH: file } });
+      expect(result.code).toBe(1);
+      expect(result.logs.some((line) => line.event === 'startup_failed')).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('start-up order', () => {
+  test('listens first, answers /health 503 and the API 503 while loading, then 200 once ready', async () => {
+    const model = tinyModel();
+    const server = await startServer({ env: { LLM_MODEL_PATH: model.path, LLM_CONTEXT_SIZE: '300' }, until: 'listening' });
+    try {
+      const loading = await call(server.url, '/health');
+      const api = await call(server.url, '/v1/models');
+      await server.waitForLog((line) => line.event === 'ready');
+      const ready = await call(server.url, '/health');
+
+      expect(loading.status).toBe(503);
+      expect(loading.json).toEqual({ status: 'loading' });
+      expect(loading.headers['retry-after']).toBe('1');
+      expect(api.status).toBe(503);
+      expect(api.json.error).toMatchObject({ type: 'server_error', code: 'model_loading' });
+      expect(ready.status).toBe(200);
+
+      const events = server.logs.map((line) => line.event);
+      expect(events.indexOf('listening')).toBeLessThan(events.indexOf('model_loaded'));
+      expect(events.indexOf('model_loaded')).toBeLessThan(events.indexOf('ready'));
+      // The effective context size is read back: llama.cpp rounds 300 up.
+      const loaded = server.logs.find((line) => line.event === 'model_loaded')!;
+      expect(loaded).toMatchObject({ requestedContextSize: 300, contextSize: 512, threads: 1, modelId: path.basename(model.path, '.gguf') });
+      expect(loaded.loadMs).toBeGreaterThan(0);
+      expect(server.logs.find((line) => line.event === 'ready')!.startupMs).toBeGreaterThan(0);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('LLM_MODEL_ID renames the model everywhere', async () => {
+    const server = await startServer({ env: { LLM_MODEL_PATH: scriptedModel().path, LLM_MODEL_ID: 'deepseek-r1:1.5b' } });
+    try {
+      expect((await call(server.url, '/v1/models')).json.data[0].id).toBe('deepseek-r1:1.5b');
+      expect((await post(server.url, '/v1/chat/completions', { messages: [{ role: 'user', content: 'x' }], max_tokens: 1 })).json.model).toBe('deepseek-r1:1.5b');
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+describe('the CLI entry (runtime/dist/cli.js)', () => {
+  const cli = path.join(RUNTIME_DIR, 'dist', 'cli.js');
+
+  test('--help lists the flags', () => {
+    const help = execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
+    expect(help).toMatch(/--model/);
+    expect(help).toMatch(/--port/);
+  });
+
+  test('--model and --port serve a local GGUF', async () => {
+    const model = scriptedModel();
+    const port = await freePort();
+    const server = await startServer({ args: [cli, '--model', model.path, '--port', String(port), '--context-size', '1024'], env: { PORT: String(port) } });
+    try {
+      const res = await post(server.url, '/', { prompt: 'hello', temperature: 0 });
+      expect(res.json.response).toBe(model.answer);
+      expect(server.logs.find((line) => line.event === 'model_loaded')?.contextSize).toBe(1024);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('an unknown flag is refused', async () => {
+    const result = await startExpectingFailure({ args: [cli, '--modle', 'x.gguf'] });
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/modle/);
+  });
+});
