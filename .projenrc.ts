@@ -99,4 +99,10 @@ project.addTask('bench', {
 // projen merges `include` with its own catch-all; the dev tsconfig must not reach into runtime/ (its own ESM package).
 project.tsconfigDev.file.addOverride('include', ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts']);
 
+// eslint's project service looks for the nearest tsconfig.json, which covers only src/: lint every folder
+// with the dev tsconfig instead (it includes src, test and examples).
+project.eslint?.file.addDeletionOverride('parserOptions.projectService');
+project.eslint?.file.addOverride('parserOptions.project', './tsconfig.dev.json');
+project.eslint?.file.addOverride('settings.import/resolver.typescript.project', './tsconfig.dev.json');
+
 project.synth();

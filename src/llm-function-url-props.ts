@@ -1,7 +1,7 @@
+import { Duration, Size } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Duration, Size } from 'aws-cdk-lib';
 import { LlmModel } from './models/llm-model';
 
 /**
@@ -92,7 +92,7 @@ export interface LlmFunctionUrlProps {
    * `apiKeySecret`, or from a secret the construct generates. Setting it to false with `NONE` auth makes
    * the endpoint public to anyone who finds the URL.
    *
-   * @default - true when `authType` is NONE, false when it is AWS_IAM
+   * @default - true when `authType` is NONE or `apiKeySecret` is given, otherwise false
    */
   readonly requireApiKey?: boolean;
 

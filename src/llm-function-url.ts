@@ -1,11 +1,11 @@
 import * as path from 'path';
+import { Annotations, Duration, Names, Size, Stage, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Annotations, Duration, Names, Size, Stage, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { resolveApiKeySecret } from './api-key';
 import { createExecutionRole } from './execution-role';
@@ -233,16 +233,16 @@ export class LlmFunctionUrl extends Construct {
       }
     }
     const tuning = this.validate(() => tune({
-        modelBytes: model.sizeBytes,
-        kvCacheBytesPerToken: model.kvCacheBytesPerToken ?? estimateKvCacheBytesPerToken(model.sizeBytes),
-        downloadsAtStart: model.downloadsAtStart,
-        contextSize: this.contextSize,
-        maxTokens: this.maxTokens,
-        threads: props.threads,
-        memorySizeMb: concrete(props.memorySize),
-        timeoutSeconds: props.timeout && !Token.isUnresolved(props.timeout.toSeconds()) ? props.timeout.toSeconds() : undefined,
-        ephemeralStorageMb: props.ephemeralStorageSize && !props.ephemeralStorageSize.isUnresolved()
-          ? props.ephemeralStorageSize.toMebibytes() : undefined,
+      modelBytes: model.sizeBytes,
+      kvCacheBytesPerToken: model.kvCacheBytesPerToken ?? estimateKvCacheBytesPerToken(model.sizeBytes),
+      downloadsAtStart: model.downloadsAtStart,
+      contextSize: this.contextSize,
+      maxTokens: this.maxTokens,
+      threads: props.threads,
+      memorySizeMb: concrete(props.memorySize),
+      timeoutSeconds: props.timeout && !props.timeout.isUnresolved() ? props.timeout.toSeconds() : undefined,
+      ephemeralStorageMb: props.ephemeralStorageSize && !props.ephemeralStorageSize.isUnresolved()
+        ? props.ephemeralStorageSize.toMebibytes() : undefined,
     }));
     for (const warning of tuning.warnings) {
       Annotations.of(this).addWarningV2('llm-function-url:sizing', warning);

@@ -15,6 +15,7 @@ import {
 import { fromByteLevel, toByteLevel } from './gguf/byte-unicode';
 import { decodeValues, encodeValues, fromFloat16Bits, toFloat16Bits } from './gguf/ggml-types';
 import { parseGgufHeader } from './gguf/gguf-reader';
+import { validateLlamaCppMetadata } from './gguf/metadata-check';
 import { runNodeLlama } from './gguf/run-node-llama';
 import { fromValues } from './gguf/tensor-data';
 import { buildVocabulary } from './gguf/vocabulary';
@@ -97,7 +98,7 @@ describe('GGUF writer', () => {
 
   test('refuses metadata that would abort llama.cpp', () => {
     const w = new GgufWriter().set('general.architecture', { type: 'string', value: 'qwen2' });
-    expect(() => w.write(path.join(tmp, 'x.gguf'), (g) => require('./gguf/metadata-check').validateLlamaCppMetadata(g))).toThrow(
+    expect(() => w.write(path.join(tmp, 'x.gguf'), validateLlamaCppMetadata)).toThrow(
       /missing required key qwen2.context_length/,
     );
   });

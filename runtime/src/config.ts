@@ -1,6 +1,6 @@
-import { accessSync, constants as fsConstants, existsSync } from 'node:fs';
+import { accessSync, constants as fsConstants } from 'node:fs';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 // The pinned default model (local use); the model-source code enforces its checksum when downloading it.
 import { DEFAULT_MODEL_URL } from './model-source/index.js';
 
@@ -14,12 +14,12 @@ export interface EnvVarDoc {
 
 
 export const ENV_VARS: readonly EnvVarDoc[] = [
-  { name: 'PORT', default: '8080', description: 'HTTP port.' },
+  { name: 'PORT', default: '8080', description: 'TCP port the HTTP server listens on.' },
   { name: 'HOST', default: '127.0.0.1', description: 'Bind address (the Dockerfile sets 0.0.0.0).' },
   { name: 'LLM_MODEL_PATH', default: 'unset', description: 'GGUF file to serve. When unset, the model comes from S3 (LLM_MODEL_S3_BUCKET/KEY) or is downloaded from LLM_MODEL_URL.' },
   { name: 'LLM_MODEL_URL', default: 'the pinned DeepSeek-R1-Distill-Qwen-1.5B Q4_K_M GGUF', description: 'Model downloaded (once, into LLM_MODEL_CACHE_DIR) when no path and no S3 object is set.' },
   { name: 'LLM_MODEL_SHA256', default: 'the pinned checksum for the default URL, else unset', description: 'Expected SHA-256 of the downloaded model (64 hex characters).' },
-  { name: 'LLM_MODEL_CACHE_DIR', default: '$XDG_CACHE_HOME (or ~/.cache)/llm-function-url/models; /tmp/llm-function-url/models when HOME is not writable', description: 'Where downloaded models are kept.' },
+  { name: 'LLM_MODEL_CACHE_DIR', default: '$XDG_CACHE_HOME or ~/.cache, + /llm-function-url/models; /tmp/llm-function-url/models when HOME is not writable', description: 'Where downloaded models are kept between runs.' },
   { name: 'LLM_MODEL_S3_BUCKET', default: 'unset', description: 'S3 bucket of the model, fetched into /tmp at start (needs LLM_MODEL_S3_KEY; endpoint override: AWS_ENDPOINT_URL_S3).' },
   { name: 'LLM_MODEL_S3_KEY', default: 'unset', description: 'S3 key of the model (needs LLM_MODEL_S3_BUCKET).' },
   { name: 'LLM_MODEL_ID', default: 'the model file name without .gguf', description: 'Model id reported by /v1/models and in every response.' },
@@ -94,14 +94,17 @@ function boolean(env: Env, name: string): boolean {
   throw new ConfigError(name, `expected "true" or "false", got "${raw}"`);
 }
 
-/** $XDG_CACHE_HOME or ~/.cache, unless the nearest existing folder on that path is not writable (HOME in Lambda). */
+/**
+ * $XDG_CACHE_HOME when set, else ~/.cache when HOME is a writable folder; otherwise (Lambda, a read-only
+ * container, HOME=/nonexistent) the temporary folder.
+ */
 export function defaultModelCacheDir(env: Env): string {
-  const base = text(env, 'XDG_CACHE_HOME') ?? join(text(env, 'HOME') ?? homedir(), '.cache');
-  let probe = base;
-  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
+  const xdg = text(env, 'XDG_CACHE_HOME');
+  if (xdg !== undefined) return join(xdg, 'llm-function-url', 'models');
+  const home = text(env, 'HOME') ?? homedir();
   try {
-    accessSync(probe, fsConstants.W_OK);
-    return join(base, 'llm-function-url', 'models');
+    accessSync(home, fsConstants.W_OK);
+    return join(home, '.cache', 'llm-function-url', 'models');
   } catch {
     return join(tmpdir(), 'llm-function-url', 'models');
   }
@@ -112,8 +115,8 @@ export function loadConfig(env: Env = process.env): Config {
   const s3Bucket = text(env, 'LLM_MODEL_S3_BUCKET');
   const s3Key = text(env, 'LLM_MODEL_S3_KEY');
   if ((s3Bucket === undefined) !== (s3Key === undefined)) {
-    throw new ConfigError(s3Bucket === undefined ? 'LLM_MODEL_S3_BUCKET' : 'LLM_MODEL_S3_KEY',
-      'LLM_MODEL_S3_BUCKET and LLM_MODEL_S3_KEY must be set together');
+    const [set, missing] = s3Bucket !== undefined ? ['LLM_MODEL_S3_BUCKET', 'LLM_MODEL_S3_KEY'] : ['LLM_MODEL_S3_KEY', 'LLM_MODEL_S3_BUCKET'];
+    throw new ConfigError(set, `is set but ${missing} is not; set both or neither`);
   }
   const modelUrl = text(env, 'LLM_MODEL_URL') ?? DEFAULT_MODEL_URL;
   try {

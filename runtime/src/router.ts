@@ -69,6 +69,7 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
   const scope: RequestScope = {
     app, req, res, route: routeName, invocation: invocationContext(req.headers), arrivedAt, status: 0,
   };
+  res.setHeader('x-request-id', scope.invocation.requestId);
   try {
     await dispatch(app, scope, path, method);
   } catch (error) {
@@ -80,7 +81,7 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     scope.errorCode = apiError.code ?? undefined;
     if (!res.headersSent) {
       // Unread request bodies (413, early 4xx) would otherwise keep the connection busy.
-      sendError(res, apiError, req.complete ? { 'x-request-id': scope.invocation.requestId } : { Connection: 'close', 'x-request-id': scope.invocation.requestId });
+      sendError(res, apiError, req.complete ? {} : { Connection: 'close' });
       if (!req.complete) req.resume();
     } else if (!res.writableEnded) {
       res.end();

@@ -1,6 +1,6 @@
+import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BuildArg, ModelSourceArg, RuntimeEnv } from '../runtime-contract';
 import { LlmModel, LlmModelBucketOptions, LlmModelConfig } from './llm-model';

@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { BuildArg, ModelSourceArg, MODEL_PATH_IN_IMAGE, RuntimeEnv, STAGED_MODEL_FILE } from '../runtime-contract';
-import { kvCacheBytesPerToken } from '../sizing/kv-cache';
 import { GgufModelInfo, readGgufModelInfo } from './gguf-header';
 import { LlmModel, LlmModelConfig } from './llm-model';
 import { modelIdFromName } from './model-name';
+import { kvCacheBytesPerToken } from '../sizing/kv-cache';
 
 /** A local GGUF file baked into the image (see {@link LlmModel.fromFile}). */
 export class FileModel extends LlmModel {

@@ -23,10 +23,17 @@ enum GgufType {
 }
 
 const SCALAR_BYTES: Partial<Record<GgufType, number>> = {
-  [GgufType.UINT8]: 1, [GgufType.INT8]: 1, [GgufType.BOOL]: 1,
-  [GgufType.UINT16]: 2, [GgufType.INT16]: 2,
-  [GgufType.UINT32]: 4, [GgufType.INT32]: 4, [GgufType.FLOAT32]: 4,
-  [GgufType.UINT64]: 8, [GgufType.INT64]: 8, [GgufType.FLOAT64]: 8,
+  [GgufType.UINT8]: 1,
+  [GgufType.INT8]: 1,
+  [GgufType.BOOL]: 1,
+  [GgufType.UINT16]: 2,
+  [GgufType.INT16]: 2,
+  [GgufType.UINT32]: 4,
+  [GgufType.INT32]: 4,
+  [GgufType.FLOAT32]: 4,
+  [GgufType.UINT64]: 8,
+  [GgufType.INT64]: 8,
+  [GgufType.FLOAT64]: 8,
 };
 
 /** Sequential reader over a file descriptor that keeps only one chunk in memory. */

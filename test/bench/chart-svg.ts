@@ -58,7 +58,7 @@ export function barChartSvg(title: string, unit: string, bars: readonly ChartBar
   const height = y + 44;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="13">`,
-    `<rect width="100%" height="100%" fill="#fff"/>`,
+    '<rect width="100%" height="100%" fill="#fff"/>',
     `<text x="8" y="24" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
     ...ticks,
     ...parts,

@@ -60,9 +60,13 @@ export function estimateLambdaCosts(analysis: Analysis, modelBytes: number, kvCa
     const speed = speedAt(analysis, view.threads, view.vcpuShare);
     if (!speed) continue;
     rows.push(lambdaCost({
-      label, memoryMb: view.memoryMb, threads: view.threads,
-      decodeTokensPerSecond: speed.decode, promptTokensPerSecond: speed.prompt,
-      typicalPromptTokens: TYPICAL_PROMPT_TOKENS, typicalOutputTokens: TYPICAL_OUTPUT_TOKENS,
+      label,
+      memoryMb: view.memoryMb,
+      threads: view.threads,
+      decodeTokensPerSecond: speed.decode,
+      promptTokensPerSecond: speed.prompt,
+      typicalPromptTokens: TYPICAL_PROMPT_TOKENS,
+      typicalOutputTokens: TYPICAL_OUTPUT_TOKENS,
     }));
   }
   return {

@@ -27,7 +27,11 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function post(port: number, path: string, body: unknown): http.ClientRequest {
   const payload = Buffer.from(JSON.stringify(body));
   const request = http.request({
-    host: '127.0.0.1', port, path, method: 'POST', agent,
+    host: '127.0.0.1',
+    port,
+    path,
+    method: 'POST',
+    agent,
     headers: { 'content-type': 'application/json', 'content-length': payload.length },
   });
   request.end(payload);
@@ -121,8 +125,13 @@ export function postStreamed(port: number, path: string, body: unknown): Promise
       response.on('end', () => {
         resolve({
           status: response.statusCode ?? 0,
-          firstByteMs, ttftMs, lastTextMs, totalMs: performance.now() - started,
-          textEvents, usage, finishReason,
+          firstByteMs,
+          ttftMs,
+          lastTextMs,
+          totalMs: performance.now() - started,
+          textEvents,
+          usage,
+          finishReason,
         });
       });
       response.on('error', reject);

@@ -71,13 +71,18 @@ export async function runMainComparison(options: MainOptions): Promise<MainCompa
       for (const which of rotate(starters, round)) {
         if (which === 'server') {
           started.server = await ServerProcess.start({
-            modelPath: options.modelPath, port: options.port, threads: options.threads,
-            contextSize: options.contextSize, maxTokens: Math.max(options.tokens, 16),
+            modelPath: options.modelPath,
+            port: options.port,
+            threads: options.threads,
+            contextSize: options.contextSize,
+            maxTokens: Math.max(options.tokens, 16),
           });
           await postBuffered(options.port, COMPLETIONS, completionBody(WARM_UP_PROMPT, 2, false));
         } else {
           const raw = await RawProcess.start({
-            modelPath: options.modelPath, threads: options.threads, contextSize: options.contextSize,
+            modelPath: options.modelPath,
+            threads: options.threads,
+            contextSize: options.contextSize,
             api: which === 'rawEvaluate' ? 'evaluate' : 'completion',
           });
           started[which] = raw;
@@ -97,8 +102,11 @@ export async function runMainComparison(options: MainOptions): Promise<MainCompa
           const result = await started[arm]!.generate(prompt, options.tokens);
           if (result.endOfGenerationSeen) problems.push(`round ${round} ${arm}: the model sampled an end-of-generation token (the raw loop went on past it)`);
           sample = {
-            round, promptTokens: result.promptTokens, completionTokens: result.completionTokens,
-            ttftMs: result.ttftMs, totalMs: result.totalMs,
+            round,
+            promptTokens: result.promptTokens,
+            completionTokens: result.completionTokens,
+            ttftMs: result.ttftMs,
+            totalMs: result.totalMs,
             promptTokensPerSecond: promptRate(result.promptTokens, result.ttftMs),
             decodeTokensPerSecond: decodeRate(result.completionTokens, result.totalMs - result.ttftMs),
           };
@@ -112,8 +120,11 @@ export async function runMainComparison(options: MainOptions): Promise<MainCompa
           // minus the first-token time the server itself logged.
           const serverTtft = metrics?.TimeToFirstToken ?? NaN;
           sample = {
-            round, promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens,
-            ttftMs: serverTtft, totalMs: result.totalMs,
+            round,
+            promptTokens: usage.prompt_tokens,
+            completionTokens: usage.completion_tokens,
+            ttftMs: serverTtft,
+            totalMs: result.totalMs,
             promptTokensPerSecond: promptRate(usage.prompt_tokens, serverTtft),
             decodeTokensPerSecond: decodeRate(usage.completion_tokens, result.totalMs - serverTtft),
             serverReportedTtftMs: metrics?.TimeToFirstToken,
@@ -128,8 +139,11 @@ export async function runMainComparison(options: MainOptions): Promise<MainCompa
           const completionTokens = result.usage?.completion_tokens ?? metrics?.CompletionTokens ?? NaN;
           const promptTokens = result.usage?.prompt_tokens ?? metrics?.PromptTokens ?? NaN;
           sample = {
-            round, promptTokens, completionTokens,
-            ttftMs: result.ttftMs, totalMs: result.totalMs,
+            round,
+            promptTokens,
+            completionTokens,
+            ttftMs: result.ttftMs,
+            totalMs: result.totalMs,
             promptTokensPerSecond: promptRate(promptTokens, result.ttftMs),
             decodeTokensPerSecond: decodeRate(completionTokens, result.lastTextMs - result.ttftMs),
             serverReportedTtftMs: metrics?.TimeToFirstToken,

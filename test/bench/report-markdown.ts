@@ -1,10 +1,10 @@
-import { Analysis, MIB } from './analysis';
+import { Analysis, MIB, scaleSummary } from './analysis';
 import { CostEstimate } from './cost-estimate';
 import { ARM_LABELS } from './decode-chart';
 import { LlamaBenchRow } from './llama-bench';
 import { MachineDescription } from './machine';
 import { RuntimeLayerSize } from './runtime-size';
-import { formatSummary, Summary } from './stats';
+import { formatSummary } from './stats';
 
 export interface BenchResults {
   readonly generatedAt: string;
@@ -13,8 +13,15 @@ export interface BenchResults {
   readonly machine: MachineDescription & { loadAverageAtEnd: readonly number[] };
   readonly setup: {
     model: { file: string; bytes: number; shape: string };
-    tokens: number; rounds: number; threads: number; contextSize: number; batchSize: number; kvCacheBytes: number;
-    sweepThreads: readonly number[]; sweepRounds: number; sweepTokens: number;
+    tokens: number;
+    rounds: number;
+    threads: number;
+    contextSize: number;
+    batchSize: number;
+    kvCacheBytes: number;
+    sweepThreads: readonly number[];
+    sweepRounds: number;
+    sweepTokens: number;
   };
   readonly llamaBench: readonly LlamaBenchRow[] | undefined;
   readonly runtimeLayer: RuntimeLayerSize | undefined;
@@ -24,8 +31,7 @@ export interface BenchResults {
 }
 
 const mb = (bytes: number) => `${(bytes / MIB).toFixed(0)} MiB`;
-const scaled = (s: Summary | undefined, factor: number): Summary | undefined =>
-  s && { median: s.median * factor, min: s.min * factor, max: s.max * factor, samples: s.samples.map((v) => v * factor) };
+const scaled = scaleSummary;
 const usd = (value: number) => (value >= 1 ? `$${value.toFixed(2)}` : `$${value.toFixed(3)}`);
 
 function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -117,9 +123,16 @@ export function renderReadme(results: BenchResults, analysis: Analysis): string 
   })), '');
   const phaseRows: string[][] = [];
   const phaseLabels: Record<string, string> = {
-    imported: 'node-llama-cpp imported', getLlama: 'getLlama() done', modelLoaded: 'loadModel() done', contextCreated: 'createContext() done (ready)',
-    listening: 'HTTP server listening', model_source: 'model source resolved', model_validated: 'GGUF header validated',
-    model_loaded: 'model loaded, context created', ready: 'ready (/health 200)', engineLoadMs: 'Engine.load duration (server-measured)',
+    imported: 'node-llama-cpp imported',
+    getLlama: 'getLlama() done',
+    modelLoaded: 'loadModel() done',
+    contextCreated: 'createContext() done (ready)',
+    listening: 'HTTP server listening',
+    model_source: 'model source resolved',
+    model_validated: 'GGUF header validated',
+    model_loaded: 'model loaded, context created',
+    ready: 'ready (/health 200)',
+    engineLoadMs: 'Engine.load duration (server-measured)',
   };
   for (const name of procs) {
     for (const [phase, summary] of Object.entries(analysis.processes[name].phases)) {

@@ -9,8 +9,8 @@ import path from 'node:path';
 import { ensureModel } from '../gguf';
 import { analyse } from './analysis';
 import { parseBenchOptions } from './bench-options';
-import { decodeChartSvg } from './decode-chart';
 import { estimateLambdaCosts } from './cost-estimate';
+import { decodeChartSvg } from './decode-chart';
 import { LlamaBenchRow, runLlamaBench } from './llama-bench';
 import { describeMachine } from './machine';
 import { runMainComparison } from './main-comparison';
@@ -58,21 +58,33 @@ async function main(): Promise<void> {
   await warmPageCache(model.path);
 
   log(`main comparison: ${options.rounds} rounds, ${options.tokens} tokens, ${options.threads} threads, context ${options.contextSize}`);
-  const main = await runMainComparison({
-    modelPath: model.path, rounds: options.rounds, tokens: options.tokens, threads: options.threads,
-    contextSize: options.contextSize, port: options.portBase, libraryArm: options.libraryArm, log,
+  const comparison = await runMainComparison({
+    modelPath: model.path,
+    rounds: options.rounds,
+    tokens: options.tokens,
+    threads: options.threads,
+    contextSize: options.contextSize,
+    port: options.portBase,
+    libraryArm: options.libraryArm,
+    log,
   });
 
   log(`thread sweep: ${options.sweepThreads.join(', ')} threads, ${options.sweepRounds} rounds, ${options.sweepTokens} tokens`);
   const sweep = await runThreadSweep({
-    modelPath: model.path, threads: options.sweepThreads, rounds: options.sweepRounds, tokens: options.sweepTokens,
-    contextSize: options.contextSize, portBase: options.portBase + 10,
-    firstPromptIndex: options.rounds * 4, maxGenerationSeconds: 60, log,
+    modelPath: model.path,
+    threads: options.sweepThreads,
+    rounds: options.sweepRounds,
+    tokens: options.sweepTokens,
+    contextSize: options.contextSize,
+    portBase: options.portBase + 10,
+    firstPromptIndex: options.rounds * 4,
+    maxGenerationSeconds: 60,
+    log,
   });
 
   let llamaBench: LlamaBenchRow[] | undefined;
   if (options.llamaBench) {
-    const promptTokens = main.generations.rawEvaluate[0]?.promptTokens ?? 128;
+    const promptTokens = comparison.generations.rawEvaluate[0]?.promptTokens ?? 128;
     log(`llama-bench: ${options.llamaBench} (pp${promptTokens}, tg${options.tokens}, threads ${options.threads})`);
     llamaBench = runLlamaBench(options.llamaBench, model.path, {
       threads: [...new Set([1, options.threads])], promptTokens, generateTokens: options.tokens, repetitions: 3,
@@ -86,8 +98,8 @@ async function main(): Promise<void> {
     log(`runtime layer size not measured: ${String(error)}`);
   }
 
-  const analysis = analyse(main, sweep, modelBytes);
-  const cost = estimateLambdaCosts(analysis, modelBytes, main.kvCacheBytes / main.contextSize);
+  const analysis = analyse(comparison, sweep, modelBytes);
+  const cost = estimateLambdaCosts(analysis, modelBytes, comparison.kvCacheBytes / comparison.contextSize);
   const loadAverageAtEnd = os.loadavg().map((value) => Math.round(value * 100) / 100);
   const wallSeconds = (performance.now() - wallStarted) / 1000;
   const results = {
@@ -97,14 +109,22 @@ async function main(): Promise<void> {
     machine: { ...machine, loadAverageAtEnd },
     setup: {
       model: {
-        file: path.relative(REPO_ROOT, model.path), bytes: modelBytes, generated: !model.cached,
+        file: path.relative(REPO_ROOT, model.path),
+        bytes: modelBytes,
+        generated: !model.cached,
         generationMs: model.generatedMs,
         shape: 'qwen2, 28 blocks, 1536 hidden, 8960 ffn, 12 heads, 2 KV heads, vocab 151936, Q4_0 random weights',
       },
-      tokens: options.tokens, rounds: options.rounds, threads: options.threads,
-      contextSize: main.contextSize, batchSize: main.batchSize, kvCacheBytes: main.kvCacheBytes,
+      tokens: options.tokens,
+      rounds: options.rounds,
+      threads: options.threads,
+      contextSize: comparison.contextSize,
+      batchSize: comparison.batchSize,
+      kvCacheBytes: comparison.kvCacheBytes,
       examplePrompt: benchmarkPrompt(0),
-      sweepThreads: options.sweepThreads, sweepRounds: options.sweepRounds, sweepTokens: options.sweepTokens,
+      sweepThreads: options.sweepThreads,
+      sweepRounds: options.sweepRounds,
+      sweepTokens: options.sweepTokens,
     },
     targets: analysis.targets,
     summary: { arms: analysis.arms, processes: analysis.processes, paired: analysis.paired, rssBoundBytes: analysis.rssBoundBytes },
@@ -113,8 +133,8 @@ async function main(): Promise<void> {
     llamaBench,
     runtimeLayer,
     cost,
-    problems: main.problems,
-    samples: { main: main.generations, processes: main.processes, sweep },
+    problems: comparison.problems,
+    samples: { main: comparison.generations, processes: comparison.processes, sweep },
   };
 
   mkdirSync(options.outputDir, { recursive: true });
@@ -128,7 +148,7 @@ async function main(): Promise<void> {
     log(`${target.pass ? 'PASS' : 'MISS'}  ${target.name}: ${m ? `${m.median.toFixed(2)} [${m.min.toFixed(2)}–${m.max.toFixed(2)}]` : 'n/a'} ${target.unit} (goal ${target.goal})`);
   }
   if (analysis.bestThreads !== undefined) log(`fastest decode in the thread sweep: ${analysis.bestThreads} threads`);
-  for (const problem of main.problems) log(`note: ${problem}`);
+  for (const problem of comparison.problems) log(`note: ${problem}`);
   log(`wrote ${path.relative(REPO_ROOT, options.outputDir)}/ in ${wallSeconds.toFixed(0)} s`);
 }
 

@@ -79,8 +79,7 @@ export class ServerProcess {
       const atMs = performance.now() - this.spawnedAt;
       try {
         const parsed = JSON.parse(line);
-        if (parsed && typeof parsed === 'object' && parsed._aws) this.metrics.push(parsed);
-        else if (parsed && typeof parsed === 'object' && typeof parsed.event === 'string') {
+        if (parsed && typeof parsed === 'object' && parsed._aws) {this.metrics.push(parsed);} else if (parsed && typeof parsed === 'object' && typeof parsed.event === 'string') {
           this.events.push({ ...parsed, atMs });
         }
       } catch { /* not a log line of ours */ }

@@ -36,8 +36,11 @@ export async function runThreadSweep(options: SweepOptions): Promise<SweepResult
   try {
     for (const [index, threads] of options.threads.entries()) {
       const server = await ServerProcess.start({
-        modelPath: options.modelPath, port: options.portBase + index, threads,
-        contextSize: options.contextSize, maxTokens: Math.max(options.tokens, 16),
+        modelPath: options.modelPath,
+        port: options.portBase + index,
+        threads,
+        contextSize: options.contextSize,
+        maxTokens: Math.max(options.tokens, 16),
         env: { LLM_MAX_GENERATION_SECONDS: String(options.maxGenerationSeconds) },
       });
       servers.push(server);
@@ -48,14 +51,21 @@ export async function runThreadSweep(options: SweepOptions): Promise<SweepResult
       for (const index of rotate([...options.threads.keys()], round)) {
         const server = servers[index];
         const result = await postStreamed(server.port, '/v1/completions', {
-          prompt: benchmarkPrompt(promptIndex++), max_tokens: options.tokens, temperature: 0,
-          stream: true, stream_options: { include_usage: true },
+          prompt: benchmarkPrompt(promptIndex++),
+          max_tokens: options.tokens,
+          temperature: 0,
+          stream: true,
+          stream_options: { include_usage: true },
         });
         if (result.status !== 200) throw new Error(`server (${options.threads[index]} threads) answered ${result.status}`);
         const completionTokens = result.usage?.completion_tokens ?? NaN;
         const promptTokens = result.usage?.prompt_tokens ?? NaN;
         const sample: GenerationSample = {
-          round, promptTokens, completionTokens, ttftMs: result.ttftMs, totalMs: result.totalMs,
+          round,
+          promptTokens,
+          completionTokens,
+          ttftMs: result.ttftMs,
+          totalMs: result.totalMs,
           promptTokensPerSecond: promptRate(promptTokens, result.ttftMs),
           decodeTokensPerSecond: decodeRate(completionTokens, result.lastTextMs - result.ttftMs),
           finishReason: result.finishReason,

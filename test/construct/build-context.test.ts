@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { stageBuildContext } from '../../src/staging/build-context';
 import { cleanTempDirs, tempDir, writeSmallModel } from './fixtures';
+import { stageBuildContext } from '../../src/staging/build-context';
 
 afterAll(cleanTempDirs);
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { readGgufModelInfo } from '../../src/models/gguf-header';
 import { cleanTempDirs, QWEN2_1_5B_METADATA, tempDir, writeGgufHeader } from './fixtures';
+import { readGgufModelInfo } from '../../src/models/gguf-header';
 
 afterAll(cleanTempDirs);
 

@@ -7,8 +7,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { LlmFunctionUrl, LlmModel } from '../../src';
 import { cleanTempDirs, dockerImageSources, EXAMPLE_SHA256, EXAMPLE_URL, newStack, writeSmallModel } from './fixtures';
+import { LlmFunctionUrl, LlmModel } from '../../src';
 
 afterAll(cleanTempDirs);
 

@@ -1,8 +1,8 @@
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { LlmFunctionUrl, LlmModel } from '../../src';
 import { cleanTempDirs, EXAMPLE_SHA256, EXAMPLE_URL, newStack } from './fixtures';
+import { LlmFunctionUrl, LlmModel } from '../../src';
 
 afterAll(cleanTempDirs);
 

@@ -4,8 +4,8 @@ import { App, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, NagPack, ServerlessChecks } from 'cdk-nag';
-import { LlmFunctionUrl, LlmFunctionUrlProps, LlmModel } from '../../src';
 import { cleanTempDirs, EXAMPLE_SHA256, EXAMPLE_URL, newStack, writeSmallModel } from './fixtures';
+import { LlmFunctionUrl, LlmFunctionUrlProps, LlmModel } from '../../src';
 
 afterAll(cleanTempDirs);
 

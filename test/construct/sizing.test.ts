@@ -66,9 +66,10 @@ describe('timeout', () => {
 
   test('fits a cold start, a full prompt and maxTokens; capped at 15 minutes', () => {
     // 1.5B, 2 threads: load 10 + 1068/50 = 31.4 s; 7.67 tok/s -> 2048 tokens in 267 s; 2048 prompt tokens at 61 tok/s = 33 s
-    expect(recommendedTimeoutSeconds({ modelBytes: QWEN_1_5B.bytes, threads: 2, contextSize: 4096, maxTokens: 2048, downloadsAtStart: false })).toBe(340);
-    expect(recommendedTimeoutSeconds({ modelBytes: QWEN_1_5B.bytes, threads: 2, contextSize: 4096, maxTokens: 2048, downloadsAtStart: true })).toBe(360);
-    expect(recommendedTimeoutSeconds({ modelBytes: LLAMA_8B.bytes, threads: 3, contextSize: 4096, maxTokens: 2048, downloadsAtStart: false })).toBe(900);
+    const defaults = { contextSize: 4096, maxTokens: 2048 };
+    expect(recommendedTimeoutSeconds({ modelBytes: QWEN_1_5B.bytes, threads: 2, downloadsAtStart: false, ...defaults })).toBe(340);
+    expect(recommendedTimeoutSeconds({ modelBytes: QWEN_1_5B.bytes, threads: 2, downloadsAtStart: true, ...defaults })).toBe(360);
+    expect(recommendedTimeoutSeconds({ modelBytes: LLAMA_8B.bytes, threads: 3, downloadsAtStart: false, ...defaults })).toBe(900);
     expect(recommendedTimeoutSeconds({ modelBytes: 1e6, threads: 1, contextSize: 256, maxTokens: 16, downloadsAtStart: false })).toBe(20);
   });
 });
@@ -97,18 +98,19 @@ describe('the tuner at the default context (4096 tokens, 2048 max tokens)', () =
   });
 
   test('with the estimated KV cache (shape unknown) the 7B and 8B get more memory, never less', () => {
+    const memory = (bytes: number, kv: number) =>
+      tune({ modelBytes: bytes, kvCacheBytesPerToken: kv, downloadsAtStart: false, ...defaults }).memoryMb;
     for (const model of [QWEN_1_5B, QWEN_7B, LLAMA_8B]) {
-      const exact = tune({ modelBytes: model.bytes, kvCacheBytesPerToken: model.kv, downloadsAtStart: false, ...defaults });
-      const estimated = tune({ modelBytes: model.bytes, kvCacheBytesPerToken: estimateKvCacheBytesPerToken(model.bytes), downloadsAtStart: false, ...defaults });
-      expect(estimated.memoryMb).toBeGreaterThanOrEqual(exact.memoryMb);
+      expect(memory(model.bytes, estimateKvCacheBytesPerToken(model.bytes))).toBeGreaterThanOrEqual(memory(model.bytes, model.kv));
     }
-    expect(tune({ modelBytes: QWEN_7B.bytes, kvCacheBytesPerToken: estimateKvCacheBytesPerToken(QWEN_7B.bytes), downloadsAtStart: false, ...defaults }).memoryMb).toBe(6592);
-    expect(tune({ modelBytes: LLAMA_8B.bytes, kvCacheBytesPerToken: estimateKvCacheBytesPerToken(LLAMA_8B.bytes), downloadsAtStart: false, ...defaults }).memoryMb).toBe(6848);
+    expect(memory(QWEN_1_5B.bytes, estimateKvCacheBytesPerToken(QWEN_1_5B.bytes))).toBe(3584);
+    expect(memory(QWEN_7B.bytes, estimateKvCacheBytesPerToken(QWEN_7B.bytes))).toBe(6592);
+    expect(memory(LLAMA_8B.bytes, estimateKvCacheBytesPerToken(LLAMA_8B.bytes))).toBe(6848);
   });
 
   test('explicit threads raise memory to that many vCPUs', () => {
-    expect(tune({ modelBytes: QWEN_1_5B.bytes, kvCacheBytesPerToken: QWEN_1_5B.kv, downloadsAtStart: false, threads: 6, ...defaults }))
-      .toMatchObject({ memoryMb: 10_240, threads: 6 });
+    const sixThreads = tune({ modelBytes: QWEN_1_5B.bytes, kvCacheBytesPerToken: QWEN_1_5B.kv, downloadsAtStart: false, threads: 6, ...defaults });
+    expect(sixThreads).toMatchObject({ memoryMb: 10_240, threads: 6 });
   });
 
   test('a model that only just fits gets the maximum memory and a warning', () => {

@@ -2,8 +2,8 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { LlmFunctionUrl, LlmFunctionUrlProps, LlmModel } from '../../src';
 import { cleanTempDirs, EXAMPLE_SHA256, EXAMPLE_URL, newStack } from './fixtures';
+import { LlmFunctionUrl, LlmFunctionUrlProps, LlmModel } from '../../src';
 
 afterAll(cleanTempDirs);
 

@@ -13,7 +13,10 @@ export interface CommandResult {
 
 export function pickEngine(): string {
   const wanted = process.env.CONTAINER_ENGINE?.trim();
-  if (wanted) return wanted;
+  if (wanted) {
+    if (spawnSync(wanted, ['--version'], { stdio: 'ignore' }).status !== 0) throw new Error(`CONTAINER_ENGINE=${wanted}, but \`${wanted} --version\` does not run`);
+    return wanted;
+  }
   for (const candidate of ['docker', 'podman']) {
     if (spawnSync(candidate, ['--version'], { stdio: 'ignore' }).status === 0) return candidate;
   }
@@ -81,6 +84,12 @@ export class ContainerEngine {
 
   async removeImage(tag: string): Promise<void> {
     await this.run(['rmi', '-f', tag]);
+  }
+
+  /** Ids of untagged images (podman keeps each build stage as one; BuildKit keeps a cache instead). */
+  async danglingImages(): Promise<Set<string>> {
+    const result = await this.run(['images', '-q', '--no-trunc', '--filter', 'dangling=true']);
+    return new Set(result.stdout.split('\n').map((line) => line.trim()).filter(Boolean));
   }
 }
 

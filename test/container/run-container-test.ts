@@ -37,6 +37,18 @@ function duBytes(target: string): number {
   return Number(execFileSync('du', ['-sb', target], { encoding: 'utf8' }).split('\t')[0]);
 }
 
+/** The server logs one JSON object per line; anything else (engine noise) is skipped. */
+function parseLogLines(log: string): Array<Record<string, unknown>> {
+  return log.split('\n').flatMap((line) => {
+    try {
+      const parsed: unknown = JSON.parse(line);
+      return typeof parsed === 'object' && parsed !== null ? [parsed as Record<string, unknown>] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
 function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
@@ -48,7 +60,7 @@ async function main(): Promise<number> {
   const tags = {
     file: `localhost/llm-function-url-test:file-${runId}`,
     url: `localhost/llm-function-url-test:url-${runId}`,
-    urlRejected: `localhost/llm-function-url-test:url-rejected-${runId}`,
+    urlOther: `localhost/llm-function-url-test:url-other-${runId}`,
     none: `localhost/llm-function-url-test:none-${runId}`,
   };
   const baseArgs: Record<string, string> = {};
@@ -70,7 +82,8 @@ async function main(): Promise<number> {
     const readyMs = await waitForHealth(`http://127.0.0.1:${port}`, READY_TIMEOUT_MS, isAlive).catch(async (error: Error) => {
       throw new Error(`${error.message}\ncontainer log:\n${tail(await engine.logs(id))}`);
     });
-    return { id, readyMs, sinceRunMs: Date.now() - startedAt };
+    const readyLine = parseLogLines(await engine.logs(id)).find((event) => event.event === 'ready');
+    return { id, readyMs, sinceRunMs: Date.now() - startedAt, serverStartupMs: Number(readyLine?.startupMs ?? NaN) };
   };
   const build = async (tag: string, args: Record<string, string>, extra: string[] = []) => {
     const result = await engine.build(RUNTIME, tag, { ...baseArgs, ...args }, extra);
@@ -78,6 +91,7 @@ async function main(): Promise<number> {
     return result;
   };
 
+  const danglingBefore = await engine.danglingImages();
   console.log(`container test: engine ${engine.command}, base ${baseArgs.BASE_IMAGE ?? '(Dockerfile default)'}, adapter ${baseArgs.LWA_IMAGE ?? '(Dockerfile default)'}`);
   try {
     console.log('compiling the runtime (npm --prefix runtime run build)');
@@ -140,8 +154,9 @@ async function main(): Promise<number> {
 
       let container: { id: string; readyMs: number } | undefined;
       await harness.check('runs --read-only --tmpfs /tmp --user 1000:1000 and /health turns 200', async () => {
-        container = await startContainer(tags.file, PORTS.fileImage);
-        metrics.push(['container start to ready (/health 200), generated model', `${(container.readyMs / 1000).toFixed(1)} s`]);
+        const started = await startContainer(tags.file, PORTS.fileImage);
+        container = started;
+        metrics.push(['container start to ready (/health 200), generated model', `${(container.readyMs / 1000).toFixed(1)} s (the server's own start-up: ${(started.serverStartupMs / 1000).toFixed(1)} s)`]);
       });
 
       if (container) {
@@ -208,7 +223,7 @@ async function main(): Promise<number> {
     });
 
     const expectBuildRefused = async (args: Record<string, string>, message: RegExp) => {
-      const result = await build(tags.urlRejected, { MODEL_SOURCE: 'url', MODEL_URL: modelUrl, ...args });
+      const result = await build(tags.urlOther, { MODEL_SOURCE: 'url', MODEL_URL: modelUrl, ...args });
       expectTrue(result.code !== 0, 'the build succeeded');
       const output = result.stdout + result.stderr;
       expectTrue(message.test(output), `the build failed without the expected message ${message}:\n${tail(output)}`);
@@ -218,6 +233,12 @@ async function main(): Promise<number> {
         new RegExp(`MODEL_SHA256 mismatch: the file downloaded from ${modelUrl.replace(/[.]/g, '\\.')} has SHA-256 ${goodSha256}, but MODEL_SHA256 is 0{64}`)));
     await harness.check('MODEL_SOURCE=url without MODEL_SHA256 fails the build unless MODEL_ALLOW_UNVERIFIED=true', () =>
       expectBuildRefused({}, /MODEL_SHA256 is missing: a model downloaded from MODEL_URL must match a known SHA-256/));
+    await harness.check('MODEL_SOURCE=url without MODEL_SHA256 builds when MODEL_ALLOW_UNVERIFIED=true, and prints the checksum', async () => {
+      const result = await build(tags.urlOther, { MODEL_SOURCE: 'url', MODEL_URL: modelUrl, MODEL_ALLOW_UNVERIFIED: 'true' });
+      expectTrue(result.code === 0, `build failed (exit ${result.code}):\n${tail(result.stderr || result.stdout)}`);
+      expectTrue((result.stdout + result.stderr).includes(`"event":"model_download_unverified","source":"build","url":"${modelUrl}","sha256":"${goodSha256}"`),
+        'the build did not report the unverified download with its SHA-256');
+    });
     await harness.check('MODEL_SOURCE=url of a file that is not GGUF fails the build, even with its checksum', () =>
       expectBuildRefused({ MODEL_URL: `${modelServer.baseUrl}/models/not-a-model.gguf`, MODEL_SHA256: sha256(notGguf) },
         /is not a valid GGUF model: it does not start with the GGUF magic bytes/));
@@ -228,6 +249,7 @@ async function main(): Promise<number> {
       const result = await build(tags.none, { MODEL_SOURCE: 'none' });
       expectTrue(result.code === 0, `build failed (exit ${result.code}):\n${tail(result.stderr || result.stdout)}`);
       noneImageBuilt = true;
+      metrics.push(['image rebuild, dependencies cached (MODEL_SOURCE=none)', `${result.seconds.toFixed(0)} s`]);
       const config = (await engine.inspect(tags.none, 'image')).Config as { Env: string[] };
       expectTrue(!config.Env.some((entry) => entry.startsWith('LLM_MODEL_PATH=')), 'LLM_MODEL_PATH is set in a model-less image');
       const probe = await engine.shell(tags.none, 'test ! -e /opt/model && echo no-model');
@@ -257,13 +279,7 @@ async function main(): Promise<number> {
         const { status, json } = await postJson(`http://127.0.0.1:${PORTS.s3Image}/`, { prompt: 'Hi', temperature: 0 });
         expectEqual(status, 200, 'status');
         expectEqual(json.response?.trim(), SCRIPT.answer.trim(), 'response');
-        const fetchLine = (await engine.logs(container.id)).split('\n').map((line) => {
-          try {
-            return JSON.parse(line) as Record<string, unknown>;
-          } catch {
-            return {};
-          }
-        }).find((event) => event.event === 'model_s3_fetch');
+        const fetchLine = parseLogLines(await engine.logs(container.id)).find((event) => event.event === 'model_s3_fetch');
         expectTrue(fetchLine !== undefined, 'no model_s3_fetch line in the container log');
         metrics.push(['S3 fetch at start (local fake S3, loopback)', `${MB(Number(fetchLine!.sizeBytes))} in ${fetchLine!.parts} ranged GETs, ${fetchLine!.concurrency} at once, ${fetchLine!.mbPerSecond} MB/s`]);
         metrics.push(['container start to ready, model fetched from S3 first', `${(container.readyMs / 1000).toFixed(1)} s`]);
@@ -275,6 +291,8 @@ async function main(): Promise<number> {
   } finally {
     for (const id of containers) await engine.removeContainer(id);
     for (const tag of Object.values(tags)) await engine.removeImage(tag);
+    // The intermediate stage images these builds left (one holds a full, unpruned npm install).
+    for (const id of await engine.danglingImages()) if (!danglingBefore.has(id)) await engine.removeImage(id);
     for (const close of closers) await close().catch(() => undefined);
     rmSync(stagedModel, { force: true });
     rmSync(path.join(work, 'padded-model.gguf'), { force: true });
@@ -291,7 +309,7 @@ async function main(): Promise<number> {
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {
-  console.error(error);
+  console.error(`container test could not start: ${error instanceof Error ? error.message : String(error)}`);
   console.log('\n0 passed, 1 failed');
   process.exit(1);
 });

@@ -46,7 +46,7 @@ export function trainMerges(byteLevelWords: readonly string[]): TrainedMerges {
         if (i + 1 < w.length && w[i] === left && w[i + 1] === right) {
           out.push(joined);
           i++;
-        } else out.push(w[i]);
+        } else {out.push(w[i]);}
       }
       words[k] = out;
     }

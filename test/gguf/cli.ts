@@ -11,13 +11,21 @@ function main(argv: string[]): void {
   const opts = JSON.parse(json);
   const started = Date.now();
   let info: object;
-  if (kind === 'tiny') info = ensureModel('tiny', opts);
-  else if (kind === 'scripted') info = ensureModel('scripted', opts);
-  else if (kind === 'deepseek-r1-shaped') {
-    const shaped = ensureModel('deepseek-r1-shaped', opts);
-    info = { path: shaped.path, totalBytes: shaped.layout.totalBytes, dataOffset: shaped.layout.dataOffset };
+  switch (kind) {
+    case 'tiny':
+      info = ensureModel('tiny', opts);
+      break;
+    case 'scripted':
+      info = ensureModel('scripted', opts);
+      break;
+    case 'deepseek-r1-shaped': {
+      const shaped = ensureModel('deepseek-r1-shaped', opts);
+      info = { path: shaped.path, totalBytes: shaped.layout.totalBytes, dataOffset: shaped.layout.dataOffset };
+      break;
+    }
+    default:
+      throw new Error('usage: cli.ts tiny|scripted|deepseek-r1-shaped [\'<json options>\']');
   }
-  else throw new Error(`usage: cli.ts tiny|scripted|deepseek-r1-shaped ['<json options>']`);
   process.stdout.write(`${JSON.stringify({ ...info, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
 }
 

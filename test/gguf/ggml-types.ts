@@ -1,3 +1,4 @@
+/* eslint-disable no-bitwise -- float16 bit layouts, nibble packing and the PRNG are bit manipulation by nature */
 /**
  * The ggml tensor types this generator writes, their on-disk layout, and quantizers for them.
  * Layouts follow ggml's reference (non-SIMD) quantizers: a quantized row is a run of 32-value blocks,

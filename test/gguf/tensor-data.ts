@@ -1,3 +1,4 @@
+/* eslint-disable no-bitwise -- float16 bit layouts, nibble packing and the PRNG are bit manipulation by nature */
 /**
  * Tensor data generators for GgufWriter: each returns a function yielding the tensor's bytes in
  * chunks, so large tensors stream to disk instead of being built in memory.

@@ -3,9 +3,9 @@
  * tokenizes), whole-word tokens with the merges that produce them, optional filler tokens up to a
  * fixed size, and the DeepSeek special tokens.
  */
-import { BYTE_TO_CHAR, fromByteLevel, toByteLevel } from './byte-unicode';
 import { BpeEncoder, preTokenize } from './bpe-encoder';
 import { trainMerges } from './bpe-trainer';
+import { BYTE_TO_CHAR, fromByteLevel, toByteLevel } from './byte-unicode';
 import { ASSISTANT, BOS, EOS, REAL_FIRST_SPECIAL_ID, SPECIAL_TOKENS, THINK, THINK_END, TokenType, USER } from './special-tokens';
 
 /** Everyday words (with GPT-style leading spaces) so common prompts tokenize into whole words. */

@@ -70,8 +70,8 @@ export class FakeSecretsManager {
         reply(400, { __type: 'UnknownOperationException', message: `unexpected ${req.method} ${target}` }, 'UnknownOperationException');
         return;
       }
-      const secretId = body?.SecretId as string | undefined;
-      const secret = secretId === undefined ? undefined : this.secrets.get(secretId);
+      const secretId = typeof body?.SecretId === 'string' ? body.SecretId as string : '';
+      const secret = this.secrets.get(secretId);
       if (secret === undefined) {
         reply(400, { __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }, 'ResourceNotFoundException');
         return;

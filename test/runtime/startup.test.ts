@@ -34,15 +34,14 @@ describe('the environment variables', () => {
     }
   });
 
-  test('runtime/README.md has a table row for every variable, with its default', () => {
+  test('runtime/README.md has the same table: one row per variable, with its default and meaning', () => {
     const readme = fs.readFileSync(path.join(RUNTIME_DIR, 'README.md'), 'utf8');
-    for (const variable of documentedVariables()) {
-      const row = readme.split('\n').find((line) => line.startsWith(`| \`${variable.name}\` |`));
-      expect({ name: variable.name, row }).toEqual({ name: variable.name, row: expect.stringContaining(variable.default) });
-    }
+    const section = readme.slice(readme.indexOf('## Environment variables'), readme.indexOf('\n## ', readme.indexOf('## Environment variables')));
+    const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+    expect(rows).toEqual(documentedVariables().map((v) => `| \`${v.name}\` | ${v.default} | ${v.description} |`));
   });
 
-  test.each([
+  const INVALID: Array<[string, string]> = [
     ['LLM_CONTEXT_SIZE', 'lots'],
     ['LLM_CONTEXT_SIZE', '-5'],
     ['PORT', '70000'],
@@ -57,15 +56,47 @@ describe('the environment variables', () => {
     ['LLM_LOG_PROMPTS', 'maybe'],
     ['LLM_API_KEY_SECRET_ARN', 'my-secret'],
     ['LLM_MODEL_S3_BUCKET', 'bucket-without-key'],
+    ['LLM_MODEL_S3_KEY', 'key-without-bucket'],
     ['LLM_METRICS_NAMESPACE', 'AWS/Lambda'],
     ['LLM_MODEL_ID', 'has spaces in it'],
-  ])('%s=%s refuses to start, naming the variable', async (name, value) => {
+  ];
+
+  test('every invalid value is a ConfigError naming its variable (loadConfig, one process for all cases)', () => {
+    const script = `import("./dist/config.js").then((m) => {
+      const results = JSON.parse(process.argv[1]).map(([name, value]) => {
+        try { m.loadConfig({ [name]: value }); return { name, accepted: true }; }
+        catch (e) { return { name, error: e.name, variable: e.variable, message: e.message }; }
+      });
+      process.stdout.write(JSON.stringify(results));
+    })`;
+    const results = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(INVALID)], { cwd: RUNTIME_DIR, encoding: 'utf8' }));
+    expect(results).toEqual(INVALID.map(([name]) => ({ name, error: 'ConfigError', variable: name, message: expect.stringContaining(name) })));
+  });
+
+  test.each(INVALID.slice(0, 3))('the server refuses to start with %s=%s, before listening', async (name, value) => {
     const result = await startExpectingFailure({ env: { LLM_MODEL_PATH: '/nonexistent.gguf', [name]: value } });
     expect(result.code).toBe(1);
     const failure = result.logs.find((line) => line.event === 'startup_failed');
     expect(failure).toMatchObject({ level: 'error', variable: name });
     expect(failure!.message).toContain(name);
     expect(result.logs.some((line) => line.event === 'listening')).toBe(false);
+  });
+
+  test('valid settings parse to what they say; defaults follow the table', () => {
+    const script = `import("./dist/config.js").then((m) => process.stdout.write(JSON.stringify([
+      m.loadConfig({}),
+      m.loadConfig({ PORT: '9000', LLM_THREADS: '3', LLM_LOG_PROMPTS: 'TRUE', LLM_MODEL_SHA256: '${'A'.repeat(64)}', HOME: '/nonexistent' }),
+    ])))`;
+    const [defaults, custom] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: RUNTIME_DIR, encoding: 'utf8' }));
+    expect(defaults).toMatchObject({
+      port: 8080, host: '127.0.0.1', contextSize: 4096, maxTokens: 2048, maxGenerationSeconds: 0, deadlineMarginMs: 1500,
+      queueSize: 4, maxBodyBytes: 1048576, logPrompts: false, metricsNamespace: 'LlmFunctionUrl', functionName: 'local',
+      threads: os.availableParallelism(),
+    });
+    expect(defaults.modelUrl).toMatch(/DeepSeek-R1-Distill-Qwen-1\.5B-Q4_K_M\.gguf$/);
+    expect(custom).toMatchObject({ port: 9000, threads: 3, logPrompts: true, modelSha256: 'a'.repeat(64) });
+    // HOME not writable: downloads go under the temporary folder.
+    expect(custom.modelCacheDir).toBe(path.join(os.tmpdir(), 'llm-function-url', 'models'));
   });
 
   test('LLM_API_KEY and LLM_API_KEY_SECRET_ARN together are refused', async () => {

@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 export class SseStream {
   private opened = false;
 
-  constructor(private readonly res: ServerResponse, private readonly headers: Record<string, string>) {}
+  constructor(private readonly res: ServerResponse) {}
 
   get isOpen(): boolean {
     return this.opened;
@@ -22,7 +22,6 @@ export class SseStream {
       'Cache-Control': 'no-cache, no-transform',
       'X-Accel-Buffering': 'no',
       Connection: 'keep-alive',
-      ...this.headers,
     });
     this.res.flushHeaders();
   }

@@ -10,20 +10,19 @@ import type { RequestScope } from './request-scope.js';
 export async function chatCompletions(scope: RequestScope): Promise<void> {
   const request = parseChatRequest(await readJsonBody(scope.req, scope.app.config.maxBodyBytes));
   const envelope: Envelope = { id: responseId('chatcmpl'), created: unixSeconds(), model: scope.app.modelId! };
-  const headers = { 'x-request-id': scope.invocation.requestId };
 
   if (!request.stream) {
     const responder: Responder = {
       delta: () => undefined,
       finish: (result) => sendJson(scope.res, 200, chatCompletion(envelope, result.content, result.reasoning, result.finishReason,
-        usage(result.promptTokens, result.completionTokens, result.reasoningTokens)), headers),
-      fail: (error) => sendError(scope.res, error, headers),
+        usage(result.promptTokens, result.completionTokens, result.reasoningTokens))),
+      fail: (error) => sendError(scope.res, error),
     };
     await runGeneration(scope, request, responder);
     return;
   }
 
-  const sse = new SseStream(scope.res, headers);
+  const sse = new SseStream(scope.res);
   const withUsage = request.includeUsage;
   // OpenAI's first chunk carries the role; it leaves with the first token, so errors before it stay plain JSON.
   const start = (): void => {
@@ -42,7 +41,7 @@ export async function chatCompletions(scope: RequestScope): Promise<void> {
       sse.done();
     },
     fail: (error) => {
-      if (!sse.isOpen) return sendError(scope.res, error, headers);
+      if (!sse.isOpen) return sendError(scope.res, error);
       sse.send(error.toBody());
       scope.res.end();
     },

@@ -10,19 +10,18 @@ import type { RequestScope } from './request-scope.js';
 export async function completions(scope: RequestScope): Promise<void> {
   const request = parseCompletionRequest(await readJsonBody(scope.req, scope.app.config.maxBodyBytes));
   const envelope: Envelope = { id: responseId('cmpl'), created: unixSeconds(), model: scope.app.modelId! };
-  const headers = { 'x-request-id': scope.invocation.requestId };
 
   if (!request.stream) {
     await runGeneration(scope, request, {
       delta: () => undefined,
       finish: (result) => sendJson(scope.res, 200,
-        textCompletion(envelope, result.content, result.finishReason, usage(result.promptTokens, result.completionTokens)), headers),
-      fail: (error) => sendError(scope.res, error, headers),
+        textCompletion(envelope, result.content, result.finishReason, usage(result.promptTokens, result.completionTokens))),
+      fail: (error) => sendError(scope.res, error),
     });
     return;
   }
 
-  const sse = new SseStream(scope.res, headers);
+  const sse = new SseStream(scope.res);
   const usageField = request.includeUsage ? null : undefined;
   const responder: Responder = {
     delta: (delta) => sse.send(textCompletion(envelope, delta.text, null, usageField)),
@@ -32,7 +31,7 @@ export async function completions(scope: RequestScope): Promise<void> {
       sse.done();
     },
     fail: (error) => {
-      if (!sse.isOpen) return sendError(scope.res, error, headers);
+      if (!sse.isOpen) return sendError(scope.res, error);
       sse.send(error.toBody());
       scope.res.end();
     },

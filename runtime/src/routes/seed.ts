@@ -13,7 +13,6 @@ import type { RequestScope } from './request-scope.js';
  */
 export async function seed(scope: RequestScope): Promise<void> {
   const request = parseSeedRequest(await readJsonBody(scope.req, scope.app.config.maxBodyBytes));
-  const headers = { 'x-request-id': scope.invocation.requestId };
   const summary = (result: Parameters<Responder['finish']>[0]) => ({
     finish_reason: result.finishReason,
     usage: usage(result.promptTokens, result.completionTokens, result.reasoningTokens),
@@ -26,13 +25,13 @@ export async function seed(scope: RequestScope): Promise<void> {
         response: result.content,
         ...(result.reasoning !== undefined ? { reasoning: result.reasoning } : {}),
         ...summary(result),
-      }, headers),
-      fail: (error) => sendError(scope.res, error, headers),
+      }),
+      fail: (error) => sendError(scope.res, error),
     });
     return;
   }
 
-  const sse = new SseStream(scope.res, headers);
+  const sse = new SseStream(scope.res);
   await runGeneration(scope, request, {
     delta: (delta) => sse.send(delta.kind === 'reasoning' ? { reasoning: delta.text } : { response: delta.text }),
     finish: (result) => {
@@ -40,7 +39,7 @@ export async function seed(scope: RequestScope): Promise<void> {
       sse.done();
     },
     fail: (error) => {
-      if (!sse.isOpen) return sendError(scope.res, error, headers);
+      if (!sse.isOpen) return sendError(scope.res, error);
       sse.send(error.toBody());
       scope.res.end();
     },
