@@ -91,6 +91,12 @@ project.addTask('test:container', {
   exec: 'ts-node --project tsconfig.dev.json test/container/run-container-test.ts',
 });
 
+const demo = project.addTask('demo', {
+  description: 'Offline tour: synthesize examples/deepseek-r1 (cdk-nag checked), then serve a generated model locally and call it',
+  exec: 'ts-node --project tsconfig.dev.json examples/local-demo/demo.ts',
+});
+demo.prependSpawn(runtimeBuild);
+
 project.addTask('bench', {
   description: 'Benchmark the server against raw node-llama-cpp on a DeepSeek-R1-1.5B-shaped model',
   exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-bench.ts',
