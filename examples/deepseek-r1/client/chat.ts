@@ -20,16 +20,23 @@ export async function streamChat(functionUrl: string, prompt: string, out: NodeJ
     messages: [{ role: 'user', content: prompt }],
     stream: true,
   });
+  const DIM = '\x1b[2m';
+  const RESET = '\x1b[0m';
   let answer = '';
+  let reasoning = false;
   for await (const chunk of stream) {
     const delta = chunk.choices[0]?.delta as { content?: string | null; reasoning_content?: string } | undefined;
-    if (delta?.reasoning_content) out.write(`\x1b[2m${delta.reasoning_content}\x1b[0m`);
+    if (delta?.reasoning_content) {
+      out.write(reasoning ? delta.reasoning_content : `${DIM}${delta.reasoning_content}`);
+      reasoning = true;
+    }
     if (delta?.content) {
+      out.write(reasoning ? `${RESET}\n\n${delta.content}` : delta.content);
+      reasoning = false;
       answer += delta.content;
-      out.write(delta.content);
     }
   }
-  out.write('\n');
+  out.write(reasoning ? `${RESET}\n` : '\n');
   return answer;
 }
 

@@ -53,7 +53,11 @@ const MIN_VALUE_BYTES: Record<number, number> = {
   [ValueType.Float64]: 8,
 };
 
-/** Reads forward through the file, pulling more bytes from disk only when needed and never past its end. */
+/**
+ * Reads forward through the file, pulling more bytes from disk only when needed and never past its end.
+ * `need` returns a promise only when disk must be read, so tight loops over 150 000 vocabulary strings stay
+ * synchronous (awaiting every item would cost more than reading the file).
+ */
 class BoundedReader {
   private buffer = Buffer.alloc(0);
   position = 0;
@@ -64,21 +68,32 @@ class BoundedReader {
     return this.fileSize - this.position;
   }
 
-  async take(byteCount: number, what: string): Promise<Buffer> {
+  need(byteCount: number, what: string): Promise<void> | undefined {
     if (byteCount > this.remaining) {
       this.fail(`the file ends inside ${what} (offset ${this.position}, ${byteCount} bytes needed, ${this.remaining} left): truncated or corrupt`);
     }
     const end = this.position + byteCount;
-    if (end > this.buffer.length) {
-      const target = Math.min(this.fileSize, Math.max(end, this.buffer.length * 2, 1 << 20));
-      const more = Buffer.alloc(target - this.buffer.length);
-      const { bytesRead } = await this.file.read(more, 0, more.length, this.buffer.length);
-      if (bytesRead !== more.length) this.fail('the file changed size while it was being read');
-      this.buffer = Buffer.concat([this.buffer, more]);
-    }
-    const slice = this.buffer.subarray(this.position, end);
-    this.position = end;
+    return end <= this.buffer.length ? undefined : this.load(end);
+  }
+
+  private async load(end: number): Promise<void> {
+    const target = Math.min(this.fileSize, Math.max(end, this.buffer.length * 2, 1 << 20));
+    const more = Buffer.alloc(target - this.buffer.length);
+    const { bytesRead } = await this.file.read(more, 0, more.length, this.buffer.length);
+    if (bytesRead !== more.length) this.fail('the file changed size while it was being read');
+    this.buffer = Buffer.concat([this.buffer, more]);
+  }
+
+  /** Only after `need` covered these bytes. */
+  skip(byteCount: number): Buffer {
+    const slice = this.buffer.subarray(this.position, this.position + byteCount);
+    this.position += byteCount;
     return slice;
+  }
+
+  async take(byteCount: number, what: string): Promise<Buffer> {
+    await this.need(byteCount, what);
+    return this.skip(byteCount);
   }
 
   async uint32(what: string): Promise<number> {
@@ -95,6 +110,19 @@ class BoundedReader {
       this.fail(`${what} claims ${length} bytes but only ${this.remaining} remain in the file`);
     }
     return (await this.take(Number(length), what)).toString('utf8');
+  }
+
+  /** Steps over `count` length-prefixed strings without decoding them, awaiting only when disk must be read. */
+  async skipStrings(count: number, what: string): Promise<void> {
+    for (let i = 0; i < count; i++) {
+      const lengthPending = this.need(8, `the length of ${what}[${i}]`);
+      if (lengthPending) await lengthPending;
+      const length = this.skip(8).readBigUInt64LE(0);
+      if (length > BigInt(this.remaining)) this.fail(`${what}[${i}] claims ${length} bytes but only ${this.remaining} remain in the file`);
+      const bodyPending = this.need(Number(length), `${what}[${i}]`);
+      if (bodyPending) await bodyPending;
+      this.skip(Number(length));
+    }
   }
 }
 
@@ -127,7 +155,20 @@ async function readArray(reader: BoundedReader, what: string, depth: number): Pr
     throw new Error(`${what} claims ${count} items but only ${reader.remaining} bytes remain in the file`);
   }
   const length = Number(count);
-  const keepItems = length <= MAX_KEPT_ARRAY_ITEMS && itemType !== ValueType.String && itemType !== ValueType.Array;
+  if (itemType === ValueType.String) {
+    // Vocabularies and merges: only their presence and length matter here.
+    await reader.skipStrings(length, what);
+    return { itemType, length };
+  }
+  if (itemType !== ValueType.Array) {
+    // Fixed-size items: one bounds check and one read for the whole array.
+    await reader.need(length * minBytes, what);
+    if (length > MAX_KEPT_ARRAY_ITEMS) {
+      reader.skip(length * minBytes);
+      return { itemType, length };
+    }
+  }
+  const keepItems = length <= MAX_KEPT_ARRAY_ITEMS && itemType !== ValueType.Array;
   const items: GgufScalar[] = [];
   for (let i = 0; i < length; i++) {
     const item = await readValue(reader, itemType, `${what}[${i}]`, depth + 1);
