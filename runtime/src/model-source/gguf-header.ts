@@ -117,11 +117,15 @@ class BoundedReader {
     for (let i = 0; i < count; i++) {
       const lengthPending = this.need(8, `the length of ${what}[${i}]`);
       if (lengthPending) await lengthPending;
-      const length = this.skip(8).readBigUInt64LE(0);
-      if (length > BigInt(this.remaining)) this.fail(`${what}[${i}] claims ${length} bytes but only ${this.remaining} remain in the file`);
-      const bodyPending = this.need(Number(length), `${what}[${i}]`);
+      const prefix = this.skip(8);
+      // Two 32-bit halves instead of a BigInt per string: this loop runs for every vocabulary entry.
+      const length = prefix.readUInt32LE(0);
+      if (prefix.readUInt32LE(4) !== 0 || length > this.remaining) {
+        this.fail(`${what}[${i}] claims ${prefix.readBigUInt64LE(0)} bytes but only ${this.remaining} remain in the file`);
+      }
+      const bodyPending = this.need(length, `${what}[${i}]`);
       if (bodyPending) await bodyPending;
-      this.skip(Number(length));
+      this.position += length;
     }
   }
 }
