@@ -11,7 +11,7 @@ import { resolveApiKeySecret } from './api-key';
 import { createExecutionRole } from './execution-role';
 import { LlmFunctionUrlProps } from './llm-function-url-props';
 import { LlmModelConfig } from './models/llm-model';
-import { validateMetricsNamespace, validateModelId } from './prop-validation';
+import { validateMetricsNamespace, validateModelId, validateReservedConcurrency } from './prop-validation';
 import {
   BuildArg,
   DEFAULT_METRICS_NAMESPACE,
@@ -98,6 +98,7 @@ export class LlmFunctionUrl extends Construct {
     this.validate(() => {
       validateModelId(this.modelId);
       validateMetricsNamespace(this.metricsNamespace);
+      validateReservedConcurrency(props.reservedConcurrentExecutions);
     });
     const tuning = this.tune(model, props);
     this.memorySize = props.memorySize ?? tuning.memoryMb;
@@ -108,7 +109,7 @@ export class LlmFunctionUrl extends Construct {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
-    this.apiKeySecret = resolveApiKeySecret(this, authType, props.requireApiKey, props.apiKeySecret);
+    this.apiKeySecret = this.validate(() => resolveApiKeySecret(this, authType, props.requireApiKey, props.apiKeySecret));
     this.role = createExecutionRole(this, {
       logGroup: this.logGroup,
       apiKeySecret: this.apiKeySecret,

@@ -24,3 +24,10 @@ export function sanitizeModelId(name: string): string {
   const id = name.replace(/[^\w.:/@+-]/g, '-').slice(0, 128);
   return id === '' ? 'model' : id;
 }
+
+/** Throws when `value` is not a concurrency Lambda accepts (0 is Lambda's kill switch: every call is throttled). */
+export function validateReservedConcurrency(value: number | undefined): void {
+  if (value !== undefined && !Token.isUnresolved(value) && (!Number.isInteger(value) || value < 0)) {
+    throw new Error(`reservedConcurrentExecutions: ${value} is not a whole number of at least 0`);
+  }
+}

@@ -16,11 +16,11 @@ import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeF
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { ensureModel } from '../gguf';
-import { startFakeS3, type FakeS3 } from '../model-source/fake-s3';
-import { startFileServer, type FileServer } from '../model-source/file-server';
 import { ContainerEngine, pickEngine, tail } from './engine';
 import { expectEqual, expectTrue, Harness } from './harness';
 import { postJson, postSse, waitForHealth } from './http';
+import { startFakeS3, type FakeS3 } from '../model-source/fake-s3';
+import { startFileServer, type FileServer } from '../model-source/file-server';
 
 const ROOT = path.join(__dirname, '..', '..');
 const RUNTIME = path.join(ROOT, 'runtime');
@@ -115,8 +115,15 @@ async function main(): Promise<number> {
         expectEqual(config.Cmd, ['node', 'dist/server.js'], 'CMD');
         const env = Object.fromEntries(config.Env.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
         for (const [name, value] of Object.entries({
-          HOME: '/tmp', HOST: '0.0.0.0', PORT: '8080', NODE_ENV: 'production', LLM_MODEL_PATH: '/opt/model/model.gguf',
-          AWS_LWA_PORT: '8080', AWS_LWA_READINESS_CHECK_PATH: '/health', AWS_LWA_INVOKE_MODE: 'response_stream', AWS_LWA_ASYNC_INIT: 'true',
+          HOME: '/tmp',
+          HOST: '0.0.0.0',
+          PORT: '8080',
+          NODE_ENV: 'production',
+          LLM_MODEL_PATH: '/opt/model/model.gguf',
+          AWS_LWA_PORT: '8080',
+          AWS_LWA_READINESS_CHECK_PATH: '/health',
+          AWS_LWA_INVOKE_MODE: 'response_stream',
+          AWS_LWA_ASYNC_INIT: 'true',
         })) expectEqual(env[name], value, `ENV ${name}`);
       });
 

@@ -4,11 +4,14 @@
  * name their cause, and the CLI entry.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RUNTIME_DIR, freePort, startExpectingFailure, startServer } from './harness';
 import { call, post } from './http-client';
+import { startFakeS3 } from '../model-source/fake-s3';
+import { startFileServer } from '../model-source/file-server';
 import { scriptedModel, tinyModel } from './models';
 
 // The fixed contract between construct and runtime (BRIEF.md), in its order.
@@ -125,6 +128,60 @@ describe('model problems stop the start-up cleanly', () => {
       expect(result.logs.some((line) => line.event === 'startup_failed')).toBe(true);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('where the model comes from, end to end (the model-source module behind the server)', () => {
+  const model = scriptedModel();
+  const chatAnswer = async (url: string) =>
+    (await post(url, '/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }], temperature: 0 })).json.choices[0].message.content;
+
+  test('no LLM_MODEL_PATH: LLM_MODEL_URL is downloaded once (checksum verified) into LLM_MODEL_CACHE_DIR, then served from the cache', async () => {
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-model-cache-'));
+    const files = await startFileServer({ port: await freePort(), files: { '/models/scripted.gguf': model.path } });
+    const sha256 = createHash('sha256').update(fs.readFileSync(model.path)).digest('hex');
+    const env = { LLM_MODEL_URL: `${files.baseUrl}/models/scripted.gguf`, LLM_MODEL_SHA256: sha256, LLM_MODEL_CACHE_DIR: cacheDir };
+    try {
+      const first = await startServer({ env });
+      try {
+        expect(await chatAnswer(first.url)).toBe(model.answer);
+        expect((await call(first.url, '/v1/models')).json.data[0].id).toBe('scripted');
+      } finally {
+        await first.stop();
+      }
+      const downloads = files.requests.filter((request) => request.startsWith('GET')).length;
+      expect(downloads).toBeGreaterThan(0);
+      const second = await startServer({ env });
+      try {
+        expect(await chatAnswer(second.url)).toBe(model.answer);
+      } finally {
+        await second.stop();
+      }
+      expect(files.requests.filter((request) => request.startsWith('GET')).length).toBe(downloads);
+    } finally {
+      await files.close();
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+    }
+  });
+
+  test('LLM_MODEL_S3_BUCKET and LLM_MODEL_S3_KEY: fetched from S3 (AWS_ENDPOINT_URL_S3) at start, then served', async () => {
+    const s3 = await startFakeS3({ port: await freePort(), objects: { 'model-bucket/models/scripted.gguf': model.path } });
+    try {
+      const server = await startServer({
+        env: {
+          LLM_MODEL_S3_BUCKET: 'model-bucket', LLM_MODEL_S3_KEY: 'models/scripted.gguf', AWS_ENDPOINT_URL_S3: s3.endpoint,
+          AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLETEST00000', AWS_SECRET_ACCESS_KEY: 'dummy', AWS_EC2_METADATA_DISABLED: 'true',
+        },
+      });
+      try {
+        expect(await chatAnswer(server.url)).toBe(model.answer);
+        expect(s3.requests.some((request) => request.method === 'GET' && request.key === 'models/scripted.gguf' && request.signed)).toBe(true);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await s3.close();
     }
   });
 });
