@@ -74,10 +74,12 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     await dispatch(app, scope, path, method);
   } catch (error) {
     const apiError = error instanceof ApiError ? error : internalError();
-    if (!(error instanceof ApiError)) {
+    // A client that left mid-body is not a server failure.
+    const clientGone = res.destroyed || res.socket === null || res.socket.destroyed;
+    if (!(error instanceof ApiError) && !clientGone) {
       log({ level: 'error', event: 'request_failed', requestId: scope.invocation.requestId, ...errorFields(error) });
     }
-    scope.status = res.destroyed && !res.headersSent ? 499 : apiError.status;
+    scope.status = clientGone && !res.headersSent ? 499 : apiError.status;
     scope.errorCode = apiError.code ?? undefined;
     if (!res.headersSent) {
       // Unread request bodies (413, early 4xx) would otherwise keep the connection busy.

@@ -98,6 +98,7 @@ describe('400 for malformed or wrongly typed requests, naming the field', () => 
   test.each(BAD_REQUESTS)('%s', async (_name, path, body, param, code) => {
     const res = await call(server.url, path, { method: 'POST', body });
     expectError(res, 400, { param, code });
+    expect(await server.requestLog(res.headers['x-request-id'] as string)).toMatchObject({ status: 400, errorCode: code });
     await expectStillServing();
   });
 });
@@ -189,7 +190,10 @@ describe('broken connections harm nothing', () => {
   });
 
   test('a client that leaves halfway through its body', async () => {
-    await rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"messages": [', true);
+    const from = server.logs.length;
+    await rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-request-id: left-mid-body\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"messages": [', true);
+    expect(await server.requestLog('left-mid-body')).toMatchObject({ status: 499 });
+    expect(server.logs.slice(from).some((line) => line.level === 'error')).toBe(false);
     await expectStillServing();
   });
 

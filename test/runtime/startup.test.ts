@@ -167,9 +167,12 @@ describe('where the model comes from, end to end (the model-source module behind
 
   test('LLM_MODEL_S3_BUCKET and LLM_MODEL_S3_KEY: fetched from S3 (AWS_ENDPOINT_URL_S3) at start, then served', async () => {
     const s3 = await startFakeS3({ port: await freePort(), objects: { 'model-bucket/models/scripted.gguf': model.path } });
+    // The download goes under the temporary folder (Lambda's /tmp): give this run its own.
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-s3-tmp-'));
     try {
       const server = await startServer({
         env: {
+          TMPDIR: tmp,
           LLM_MODEL_S3_BUCKET: 'model-bucket', LLM_MODEL_S3_KEY: 'models/scripted.gguf', AWS_ENDPOINT_URL_S3: s3.endpoint,
           AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLETEST00000', AWS_SECRET_ACCESS_KEY: 'dummy', AWS_EC2_METADATA_DISABLED: 'true',
         },
@@ -177,11 +180,13 @@ describe('where the model comes from, end to end (the model-source module behind
       try {
         expect(await chatAnswer(server.url)).toBe(model.answer);
         expect(s3.requests.some((request) => request.method === 'GET' && request.key === 'models/scripted.gguf' && request.signed)).toBe(true);
+        expect(server.logs.find((line) => line.event === 'model_loaded')?.modelPath.startsWith(tmp)).toBe(true);
       } finally {
         await server.stop();
       }
     } finally {
       await s3.close();
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   });
 });

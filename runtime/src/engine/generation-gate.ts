@@ -20,6 +20,7 @@ export class GenerationGate {
       return Promise.resolve(this.releaser());
     }
     if (this.waiting.length >= this.queueSize) return undefined;
+    if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const waiter = {
         admit: () => {

@@ -8,14 +8,27 @@ import { ApiError, invalidRequest, payloadTooLarge } from './api-error.js';
 export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Record<string, unknown>> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) throw payloadTooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > maxBytes) throw payloadTooLarge(maxBytes);
-    chunks.push(buffer);
-  }
+  // Events rather than for-await: leaving a for-await loop early destroys the request, and with it the
+  // connection the 413 still has to go out on.
+  const chunks = await new Promise<Buffer[]>((resolve, reject) => {
+    const received: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.off('data', onData);
+        reject(payloadTooLarge(maxBytes));
+        return;
+      }
+      received.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(received));
+    req.once('error', reject);
+    req.once('close', () => {
+      if (!req.complete) reject(new Error('the client closed the connection before sending the whole body'));
+    });
+  });
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw invalidRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
   let parsed: unknown;

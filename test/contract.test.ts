@@ -1,0 +1,68 @@
+/**
+ * The construct and the runtime share no code, only names: environment variables, Docker build args, the
+ * model's place in the image, the EMF metrics and the default model. This suite checks each name on both
+ * sides, against the built runtime (runtime/dist), its Dockerfile and a real request's log line.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEEPSEEK_R1_MODELS } from '../examples/deepseek-r1/model-catalog';
+import { BuildArg, DEFAULT_METRICS_NAMESPACE, METRIC_DIMENSION_FUNCTION_NAME, MODEL_PATH_IN_IMAGE, RuntimeEnv, RuntimeMetric } from '../src/runtime-contract';
+import { RUNTIME_DIR, startServer } from './runtime/harness';
+import { scriptedModel } from './runtime/models';
+
+/** Imports an ESM module of the built runtime in a child node and returns the named exports as JSON. */
+function runtimeExports(module: string, names: string[]): Record<string, unknown> {
+  const url = new URL(`file://${path.join(RUNTIME_DIR, 'dist', module)}`).href;
+  const script = `const m = await import(${JSON.stringify(url)}); console.log(JSON.stringify(Object.fromEntries(${JSON.stringify(names)}.map((n) => [n, m[n]]))));`;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+}
+
+const dockerfile = fs.readFileSync(path.join(RUNTIME_DIR, 'Dockerfile'), 'utf8');
+
+describe('construct <-> runtime contract', () => {
+  test('every variable the construct sets is one the runtime documents and parses', () => {
+    const { ENV_VARS } = runtimeExports('config.js', ['ENV_VARS']) as { ENV_VARS: Array<{ name: string }> };
+    const runtimeNames = new Set(ENV_VARS.map((v) => v.name));
+    const constructNames = Object.values(RuntimeEnv).filter((name) => !name.startsWith('AWS_LWA_'));
+    expect(constructNames.filter((name) => !runtimeNames.has(name))).toEqual([]);
+  });
+
+  test('the Web Adapter variable the construct sets is one the Dockerfile sets too', () => {
+    expect(dockerfile).toMatch(new RegExp(`\\b${RuntimeEnv.LWA_INVOKE_MODE}=response_stream\\b`));
+  });
+
+  test('every build arg the construct passes is declared by the Dockerfile', () => {
+    const declared = new Set([...dockerfile.matchAll(/^ARG\s+([A-Z0-9_]+)/gm)].map((m) => m[1]));
+    expect(Object.values(BuildArg).filter((arg) => !declared.has(arg))).toEqual([]);
+  });
+
+  test('the model path the construct points LLM_MODEL_PATH at is where the Dockerfile puts the model', () => {
+    expect(dockerfile).toContain(`${RuntimeEnv.MODEL_PATH}=${MODEL_PATH_IN_IMAGE}`);
+  });
+
+  test('the runtime default model is the example catalog\'s 1.5B entry', () => {
+    const defaults = runtimeExports('model-source/default-model.js', ['DEFAULT_MODEL_URL', 'DEFAULT_MODEL_SHA256', 'DEFAULT_MODEL_SIZE_BYTES']);
+    const catalog = DEEPSEEK_R1_MODELS['1.5b'];
+    expect(defaults).toEqual({ DEFAULT_MODEL_URL: catalog.url, DEFAULT_MODEL_SHA256: catalog.sha256, DEFAULT_MODEL_SIZE_BYTES: catalog.sizeBytes });
+  });
+
+  test('a real request logs exactly the EMF metrics the construct\'s metric helpers read', async () => {
+    const model = await scriptedModel();
+    const server = await startServer({ env: { LLM_MODEL_PATH: model.path, AWS_LAMBDA_FUNCTION_NAME: 'contract-test' } });
+    try {
+      const response = await fetch(`http://127.0.0.1:${server.port}/`, { method: 'POST', body: JSON.stringify({ prompt: 'hi' }) });
+      expect(response.status).toBe(200);
+      const line = await server.waitForLog((l) => l.event === 'request' && l._aws !== undefined);
+      const directive = line._aws.CloudWatchMetrics[0];
+      expect(directive.Namespace).toBe(DEFAULT_METRICS_NAMESPACE);
+      expect(directive.Dimensions).toEqual([[METRIC_DIMENSION_FUNCTION_NAME]]);
+      expect(line[METRIC_DIMENSION_FUNCTION_NAME]).toBe('contract-test');
+      const names = directive.Metrics.map((m: { Name: string }) => m.Name).sort();
+      expect(names).toEqual(Object.values(RuntimeMetric).sort());
+      for (const name of names) expect(typeof line[name]).toBe('number');
+    } finally {
+      await server.stop();
+    }
+  });
+});
