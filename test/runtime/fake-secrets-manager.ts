@@ -13,10 +13,6 @@ export interface RecordedCall {
 }
 
 export class FakeSecretsManager {
-  readonly calls: RecordedCall[] = [];
-
-  private constructor(private readonly server: http.Server, readonly port: number, private readonly secrets: Map<string, string>) {}
-
   static async start(secrets: Record<string, string>): Promise<FakeSecretsManager> {
     const port = await freePort();
     const server = http.createServer();
@@ -25,6 +21,10 @@ export class FakeSecretsManager {
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     return fake;
   }
+
+  readonly calls: RecordedCall[] = [];
+
+  private constructor(private readonly server: http.Server, readonly port: number, private readonly secrets: Map<string, string>) {}
 
   get endpoint(): string {
     return `http://127.0.0.1:${this.port}`;
