@@ -49,7 +49,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   },
   jestOptions: {
     jestConfig: {
-      testPathIgnorePatterns: ['/node_modules/', '/runtime/', '/cdk.out/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/runtime/', '/cdk.out/'],
       // Runtime tests start real servers on real models: give them room on a 2-core machine.
       testTimeout: 120_000,
       maxWorkers: 1,

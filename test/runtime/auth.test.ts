@@ -2,9 +2,9 @@
  * The optional bearer key, from LLM_API_KEY or from Secrets Manager (the real AWS SDK against a local
  * fake endpoint): every route but /health needs it.
  */
+import { FakeSecretsManager } from './fake-secrets-manager';
 import { ServerHandle, startExpectingFailure, startServer } from './harness';
 import { call, HttpResult, post } from './http-client';
-import { FakeSecretsManager } from './fake-secrets-manager';
 import { tinyModel } from './models';
 
 const model = tinyModel();

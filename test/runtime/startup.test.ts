@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RUNTIME_DIR, freePort, startExpectingFailure, startServer } from './harness';
 import { call, post } from './http-client';
+import { scriptedModel, tinyModel } from './models';
 import { startFakeS3 } from '../model-source/fake-s3';
 import { startFileServer } from '../model-source/file-server';
-import { scriptedModel, tinyModel } from './models';
 
 // The fixed contract between construct and runtime (BRIEF.md), in its order.
 const CONTRACT = [
@@ -92,8 +92,17 @@ describe('the environment variables', () => {
     ])))`;
     const [defaults, custom] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: RUNTIME_DIR, encoding: 'utf8' }));
     expect(defaults).toMatchObject({
-      port: 8080, host: '127.0.0.1', contextSize: 4096, maxTokens: 2048, maxGenerationSeconds: 0, deadlineMarginMs: 1500,
-      queueSize: 4, maxBodyBytes: 1048576, logPrompts: false, metricsNamespace: 'LlmFunctionUrl', functionName: 'local',
+      port: 8080,
+      host: '127.0.0.1',
+      contextSize: 4096,
+      maxTokens: 2048,
+      maxGenerationSeconds: 0,
+      deadlineMarginMs: 1500,
+      queueSize: 4,
+      maxBodyBytes: 1048576,
+      logPrompts: false,
+      metricsNamespace: 'LlmFunctionUrl',
+      functionName: 'local',
       threads: os.availableParallelism(),
     });
     expect(defaults.modelUrl).toMatch(/DeepSeek-R1-Distill-Qwen-1\.5B-Q4_K_M\.gguf$/);
@@ -173,8 +182,13 @@ describe('where the model comes from, end to end (the model-source module behind
       const server = await startServer({
         env: {
           TMPDIR: tmp,
-          LLM_MODEL_S3_BUCKET: 'model-bucket', LLM_MODEL_S3_KEY: 'models/scripted.gguf', AWS_ENDPOINT_URL_S3: s3.endpoint,
-          AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLETEST00000', AWS_SECRET_ACCESS_KEY: 'dummy', AWS_EC2_METADATA_DISABLED: 'true',
+          LLM_MODEL_S3_BUCKET: 'model-bucket',
+          LLM_MODEL_S3_KEY: 'models/scripted.gguf',
+          AWS_ENDPOINT_URL_S3: s3.endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'AKIDEXAMPLETEST00000',
+          AWS_SECRET_ACCESS_KEY: 'dummy',
+          AWS_EC2_METADATA_DISABLED: 'true',
         },
       });
       try {
