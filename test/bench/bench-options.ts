@@ -1,7 +1,9 @@
 import os from 'node:os';
 
 export interface BenchOptions {
-  /** Measured rounds of the main A/B comparison (each round starts fresh processes). */
+  /** Fresh starts of every process in the main comparison (start-to-ready and RSS samples). */
+  readonly sessions: number;
+  /** Rounds of the main A/B comparison per session: one generation per arm each. */
   readonly rounds: number;
   /** Tokens every generation must produce. */
   readonly tokens: number;
@@ -20,7 +22,7 @@ export interface BenchOptions {
   readonly outputDir: string;
 }
 
-const USAGE = `usage: run-bench.ts [--rounds N] [--tokens N] [--threads N] [--context-size N]
+const USAGE = `usage: run-bench.ts [--sessions N] [--rounds N] [--tokens N] [--threads N] [--context-size N]
   [--sweep-threads 1,2,3] [--sweep-rounds N] [--sweep-tokens N] [--no-library-arm]
   [--llama-bench PATH] [--port-base N] [--cache-dir DIR] [--output-dir DIR]`;
 
@@ -33,8 +35,9 @@ function positive(name: string, raw: string | undefined): number {
 export function parseBenchOptions(argv: readonly string[], repoRoot: string): BenchOptions {
   const parallelism = os.availableParallelism();
   let options: BenchOptions = {
-    rounds: 5,
-    tokens: 64,
+    sessions: 3,
+    rounds: 4,
+    tokens: 32,
     threads: parallelism,
     contextSize: 4096,
     sweepThreads: [...new Set([1, parallelism, parallelism + 1, parallelism * 2])].sort((a, b) => a - b),
@@ -53,6 +56,7 @@ export function parseBenchOptions(argv: readonly string[], repoRoot: string): Be
       return next;
     };
     switch (flag) {
+      case '--sessions': options = { ...options, sessions: positive(flag, value()) }; break;
       case '--rounds': options = { ...options, rounds: positive(flag, value()) }; break;
       case '--tokens': options = { ...options, tokens: positive(flag, value()) }; break;
       case '--threads': options = { ...options, threads: positive(flag, value()) }; break;

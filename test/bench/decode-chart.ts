@@ -13,7 +13,7 @@ export const ARM_LABELS: Record<string, string> = {
 
 /** Decode tokens/s: the main comparison's arms (and llama-bench when given), then the thread sweep. */
 export function decodeChartSvg(analysis: Analysis, options: BenchOptions, llamaBench: readonly LlamaBenchRow[] | undefined): string {
-  const mainGroup = `${options.threads} threads, ${options.tokens} tokens, ${options.rounds} interleaved rounds`;
+  const mainGroup = `${options.threads} threads, ${options.tokens} tokens, ${options.sessions * options.rounds} interleaved rounds`;
   const bars: ChartBar[] = Object.entries(ARM_LABELS)
     .filter(([arm]) => analysis.arms[arm])
     .map(([arm, label]) => ({ group: mainGroup, label, summary: analysis.arms[arm].decodeTokensPerSecond }));

@@ -18,6 +18,9 @@ export interface MainComparison {
 
 export interface MainOptions {
   readonly modelPath: string;
+  /** Fresh process starts (start-to-ready and peak RSS samples). */
+  readonly sessions: number;
+  /** Generation rounds per session (one generation per arm each). */
   readonly rounds: number;
   readonly tokens: number;
   readonly threads: number;
@@ -48,9 +51,11 @@ function completionBody(prompt: string, tokens: number, stream: boolean) {
 }
 
 /**
- * The A/B comparison: every round starts fresh processes (their start-to-ready and peak RSS are
- * samples too), gives each one untimed warm-up generation, then runs one generation per arm in an order
- * that rotates from round to round. Every generation gets its own prompt (see prompts.ts).
+ * The A/B comparison: every session starts fresh processes one after the other (their start-to-ready
+ * and peak RSS are samples), gives each an untimed warm-up generation, then runs rounds of one
+ * generation per arm, in an order that rotates from round to round. Many short rounds rather than a few
+ * long ones: on a shared machine a neighbour's burst then spoils a sample or two, not a whole arm.
+ * Every generation gets its own prompt (see prompts.ts).
  */
 export async function runMainComparison(options: MainOptions): Promise<MainComparison> {
   const generations: MainComparison['generations'] = { rawEvaluate: [], rawCompletion: [], serverBuffered: [], serverStreamed: [] };
@@ -64,11 +69,11 @@ export async function runMainComparison(options: MainOptions): Promise<MainCompa
   type Starter = 'rawEvaluate' | 'rawCompletion' | 'server';
   const starters: Starter[] = ['rawEvaluate', 'server', ...(options.libraryArm ? ['rawCompletion' as const] : [])];
 
-  for (let round = 0; round < options.rounds; round++) {
+  for (let session = 0; session < options.sessions; session++) {
     const started: { rawEvaluate?: RawProcess; rawCompletion?: RawProcess; server?: ServerProcess } = {};
     try {
       // Processes start one at a time (never loading side by side), in a rotating order.
-      for (const which of rotate(starters, round)) {
+      for (const which of rotate(starters, session)) {
         if (which === 'server') {
           started.server = await ServerProcess.start({
             modelPath: options.modelPath,
@@ -95,76 +100,79 @@ export async function runMainComparison(options: MainOptions): Promise<MainCompa
       const server = started.server!;
       let serverRequests = 1; // the warm-up
 
-      for (const arm of rotate(arms, round)) {
-        const prompt = benchmarkPrompt(promptIndex++);
-        let sample: GenerationSample;
-        if (arm === 'rawEvaluate' || arm === 'rawCompletion') {
-          const result = await started[arm]!.generate(prompt, options.tokens);
-          if (result.endOfGenerationSeen) problems.push(`round ${round} ${arm}: the model sampled an end-of-generation token (the raw loop went on past it)`);
-          sample = {
-            round,
-            promptTokens: result.promptTokens,
-            completionTokens: result.completionTokens,
-            ttftMs: result.ttftMs,
-            totalMs: result.totalMs,
-            promptTokensPerSecond: promptRate(result.promptTokens, result.ttftMs),
-            decodeTokensPerSecond: decodeRate(result.completionTokens, result.totalMs - result.ttftMs),
-          };
-        } else if (arm === 'serverBuffered') {
-          const result = await postBuffered(server.port, COMPLETIONS, completionBody(prompt, options.tokens, false));
-          serverRequests += 1;
-          if (result.status !== 200) throw new Error(`server answered ${result.status}: ${JSON.stringify(result.body)}`);
-          const metrics = await server.metricsLine(serverRequests);
-          const usage = result.body.usage ?? {};
-          // A buffered answer shows the client no first token: decode time is the request's total
-          // minus the first-token time the server itself logged.
-          const serverTtft = metrics?.TimeToFirstToken ?? NaN;
-          sample = {
-            round,
-            promptTokens: usage.prompt_tokens,
-            completionTokens: usage.completion_tokens,
-            ttftMs: serverTtft,
-            totalMs: result.totalMs,
-            promptTokensPerSecond: promptRate(usage.prompt_tokens, serverTtft),
-            decodeTokensPerSecond: decodeRate(usage.completion_tokens, result.totalMs - serverTtft),
-            serverReportedTtftMs: metrics?.TimeToFirstToken,
-            serverReportedTokensPerSecond: metrics?.TokensPerSecond,
-            finishReason: result.body.choices?.[0]?.finish_reason,
-          };
-        } else {
-          const result = await postStreamed(server.port, COMPLETIONS, completionBody(prompt, options.tokens, true));
-          serverRequests += 1;
-          if (result.status !== 200) throw new Error(`server answered ${result.status} to a streamed request`);
-          const metrics = await server.metricsLine(serverRequests);
-          const completionTokens = result.usage?.completion_tokens ?? metrics?.CompletionTokens ?? NaN;
-          const promptTokens = result.usage?.prompt_tokens ?? metrics?.PromptTokens ?? NaN;
-          sample = {
-            round,
-            promptTokens,
-            completionTokens,
-            ttftMs: result.ttftMs,
-            totalMs: result.totalMs,
-            promptTokensPerSecond: promptRate(promptTokens, result.ttftMs),
-            decodeTokensPerSecond: decodeRate(completionTokens, result.lastTextMs - result.ttftMs),
-            serverReportedTtftMs: metrics?.TimeToFirstToken,
-            serverReportedTokensPerSecond: metrics?.TokensPerSecond,
-            finishReason: result.finishReason,
-          };
+      for (let inSession = 0; inSession < options.rounds; inSession++) {
+        const round = session * options.rounds + inSession;
+        for (const arm of rotate(arms, round)) {
+          const prompt = benchmarkPrompt(promptIndex++);
+          let sample: GenerationSample;
+          if (arm === 'rawEvaluate' || arm === 'rawCompletion') {
+            const result = await started[arm]!.generate(prompt, options.tokens);
+            if (result.endOfGenerationSeen) problems.push(`round ${round} ${arm}: the model sampled an end-of-generation token (the raw loop went on past it)`);
+            sample = {
+              round,
+              promptTokens: result.promptTokens,
+              completionTokens: result.completionTokens,
+              ttftMs: result.ttftMs,
+              totalMs: result.totalMs,
+              promptTokensPerSecond: promptRate(result.promptTokens, result.ttftMs),
+              decodeTokensPerSecond: decodeRate(result.completionTokens, result.totalMs - result.ttftMs),
+            };
+          } else if (arm === 'serverBuffered') {
+            const result = await postBuffered(server.port, COMPLETIONS, completionBody(prompt, options.tokens, false));
+            serverRequests += 1;
+            if (result.status !== 200) throw new Error(`server answered ${result.status}: ${JSON.stringify(result.body)}`);
+            const metrics = await server.metricsLine(serverRequests);
+            const usage = result.body.usage ?? {};
+            // A buffered answer shows the client no first token: decode time is the request's total
+            // minus the first-token time the server itself logged.
+            const serverTtft = metrics?.TimeToFirstToken ?? NaN;
+            sample = {
+              round,
+              promptTokens: usage.prompt_tokens,
+              completionTokens: usage.completion_tokens,
+              ttftMs: serverTtft,
+              totalMs: result.totalMs,
+              promptTokensPerSecond: promptRate(usage.prompt_tokens, serverTtft),
+              decodeTokensPerSecond: decodeRate(usage.completion_tokens, result.totalMs - serverTtft),
+              serverReportedTtftMs: metrics?.TimeToFirstToken,
+              serverReportedTokensPerSecond: metrics?.TokensPerSecond,
+              finishReason: result.body.choices?.[0]?.finish_reason,
+            };
+          } else {
+            const result = await postStreamed(server.port, COMPLETIONS, completionBody(prompt, options.tokens, true));
+            serverRequests += 1;
+            if (result.status !== 200) throw new Error(`server answered ${result.status} to a streamed request`);
+            const metrics = await server.metricsLine(serverRequests);
+            const completionTokens = result.usage?.completion_tokens ?? metrics?.CompletionTokens ?? NaN;
+            const promptTokens = result.usage?.prompt_tokens ?? metrics?.PromptTokens ?? NaN;
+            sample = {
+              round,
+              promptTokens,
+              completionTokens,
+              ttftMs: result.ttftMs,
+              totalMs: result.totalMs,
+              promptTokensPerSecond: promptRate(promptTokens, result.ttftMs),
+              decodeTokensPerSecond: decodeRate(completionTokens, result.lastTextMs - result.ttftMs),
+              serverReportedTtftMs: metrics?.TimeToFirstToken,
+              serverReportedTokensPerSecond: metrics?.TokensPerSecond,
+              finishReason: result.finishReason,
+            };
+          }
+          if (sample.completionTokens !== options.tokens) {
+            problems.push(`round ${round} ${arm}: ${sample.completionTokens} tokens instead of ${options.tokens} (finish_reason ${sample.finishReason})`);
+          }
+          generations[arm].push(sample);
+          options.log(`  round ${round + 1}/${options.sessions * options.rounds} ${arm.padEnd(14)} ttft ${sample.ttftMs.toFixed(0).padStart(5)} ms  ` +
+            `prompt ${sample.promptTokensPerSecond.toFixed(1).padStart(6)} tok/s  decode ${sample.decodeTokensPerSecond.toFixed(2).padStart(6)} tok/s`);
         }
-        if (sample.completionTokens !== options.tokens) {
-          problems.push(`round ${round} ${arm}: ${sample.completionTokens} tokens instead of ${options.tokens} (finish_reason ${sample.finishReason})`);
-        }
-        generations[arm].push(sample);
-        options.log(`  round ${round + 1}/${options.rounds} ${arm.padEnd(14)} ttft ${sample.ttftMs.toFixed(0).padStart(5)} ms  ` +
-          `prompt ${sample.promptTokensPerSecond.toFixed(1).padStart(6)} tok/s  decode ${sample.decodeTokensPerSecond.toFixed(2).padStart(6)} tok/s`);
       }
 
       for (const which of starters) {
         const proc = started[which]!;
         const phases = proc instanceof ServerProcess ? serverPhases(proc) : (proc as RawProcess).info.phases;
-        processes[which].push({ round, readyMs: proc.readyMs, memory: proc.memory(), phases });
+        processes[which].push({ round: session, readyMs: proc.readyMs, memory: proc.memory(), phases });
       }
-      options.log(`  round ${round + 1}/${options.rounds} ready: ${starters.map((which) => `${which} ${started[which]!.readyMs.toFixed(0)} ms`).join(', ')}`);
+      options.log(`  session ${session + 1}/${options.sessions} ready: ${starters.map((which) => `${which} ${started[which]!.readyMs.toFixed(0)} ms`).join(', ')}`);
     } finally {
       await Promise.all(Object.values(started).map((proc) => proc?.stop()));
     }

@@ -57,9 +57,10 @@ async function main(): Promise<void> {
   log(`model: ${path.relative(REPO_ROOT, model.path)} (${(modelBytes / 1e9).toFixed(2)} GB, ${model.cached ? 'cached' : `generated in ${(model.generatedMs / 1000).toFixed(1)} s`})`);
   await warmPageCache(model.path);
 
-  log(`main comparison: ${options.rounds} rounds, ${options.tokens} tokens, ${options.threads} threads, context ${options.contextSize}`);
+  log(`main comparison: ${options.sessions} sessions × ${options.rounds} rounds, ${options.tokens} tokens, ${options.threads} threads, context ${options.contextSize}`);
   const comparison = await runMainComparison({
     modelPath: model.path,
+    sessions: options.sessions,
     rounds: options.rounds,
     tokens: options.tokens,
     threads: options.threads,
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     tokens: options.sweepTokens,
     contextSize: options.contextSize,
     portBase: options.portBase + 10,
-    firstPromptIndex: options.rounds * 4,
+    firstPromptIndex: options.sessions * options.rounds * 4,
     maxGenerationSeconds: 60,
     log,
   });
@@ -116,6 +117,7 @@ async function main(): Promise<void> {
         shape: 'qwen2, 28 blocks, 1536 hidden, 8960 ffn, 12 heads, 2 KV heads, vocab 151936, Q4_0 random weights',
       },
       tokens: options.tokens,
+      sessions: options.sessions,
       rounds: options.rounds,
       threads: options.threads,
       contextSize: comparison.contextSize,
