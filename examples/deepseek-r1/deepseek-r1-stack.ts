@@ -2,8 +2,8 @@ import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 // In your own app: import { LlmFunctionUrl, LlmModel } from 'llm-function-url';
-import { LlmFunctionUrl, LlmModel } from '../../src';
 import { ExampleSettings } from './settings';
+import { LlmFunctionUrl, LlmModel } from '../../src';
 
 export interface DeepSeekR1StackProps extends StackProps {
   readonly settings: ExampleSettings;

@@ -14,8 +14,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import OpenAI from 'openai';
-import { createApp } from '../deepseek-r1/app';
 import { ensureModel } from '../../test/gguf';
+import { createApp } from '../deepseek-r1/app';
 
 const PORT = Number(process.env.PORT ?? 18480);
 const SERVER = path.join(__dirname, '..', '..', 'runtime', 'dist', 'server.js');

@@ -14,6 +14,7 @@ export interface BenchResults {
   readonly setup: {
     model: { file: string; bytes: number; shape: string };
     tokens: number;
+    sessions: number;
     rounds: number;
     threads: number;
     contextSize: number;

@@ -22,7 +22,8 @@ function synthWithNag(app: App) {
     const report = fs.existsSync(reportFile) ? JSON.parse(fs.readFileSync(reportFile, 'utf8')) : { pluginReports: [] };
     const findings: NagFinding[] = (report.pluginReports as any[]).flatMap((plugin) => [
       ...(plugin.metadata?.error ? [{ plugin: plugin.pluginName, rule: `plugin error: ${plugin.metadata.error}` }] : []),
-      ...(plugin.violations as any[]).flatMap((v) => (v.violatingConstructs as any[]).map((c) => ({ plugin: plugin.pluginName, rule: v.ruleName, path: c.constructPath }))),
+      ...(plugin.violations as any[]).flatMap((v) => (v.violatingConstructs as any[])
+        .map((c) => ({ plugin: plugin.pluginName, rule: v.ruleName, path: c.constructPath }))),
     ]);
     return { assembly, findings, exitCode: process.exitCode ?? 0 };
   } finally {
