@@ -8,9 +8,11 @@ import {
   GgmlType,
   GgufWriter,
   ensureModel,
+  ggufHeaderOnlyBytes,
   planDeepSeekR1ShapedModel,
   planScriptedModel,
   writeDeepSeekR1ShapedModel,
+  writeGgufHeaderOnly,
 } from './gguf';
 import { fromByteLevel, toByteLevel } from './gguf/byte-unicode';
 import { decodeValues, encodeValues, fromFloat16Bits, toFloat16Bits } from './gguf/ggml-types';
@@ -101,6 +103,34 @@ describe('GGUF writer', () => {
     expect(() => w.write(path.join(tmp, 'x.gguf'), validateLlamaCppMetadata)).toThrow(
       /missing required key qwen2.context_length/,
     );
+  });
+
+  test('header-only files: checked keys by default, explicit opt-out, trailing bytes after the padded header', () => {
+    const keys = {
+      'general.architecture': { type: 'string', value: 'qwen2' },
+      'qwen2.context_length': { type: 'u32', value: 256 },
+      'qwen2.embedding_length': { type: 'u32', value: 64 },
+      'qwen2.block_count': { type: 'u32', value: 1 },
+      'qwen2.feed_forward_length': { type: 'u32', value: 128 },
+      'qwen2.attention.head_count': { type: 'u32', value: 4 },
+      'qwen2.attention.head_count_kv': { type: 'u32[]', value: [2] },
+      'qwen2.attention.layer_norm_rms_epsilon': { type: 'f32', value: 1e-6 },
+      'tokenizer.ggml.model': { type: 'string', value: 'gpt2' },
+      'tokenizer.ggml.tokens': { type: 'string[]', value: ['a', 'b', 'ab'] },
+      'tokenizer.ggml.merges': { type: 'string[]', value: ['a b'] },
+    } as const;
+    const file = writeGgufHeaderOnly(path.join(tmp, 'header-only', 'h.gguf'), keys, { trailingBytes: Buffer.from('tail') });
+    const buf = fs.readFileSync(file);
+    const parsed = parseGgufHeader(buf);
+    expect(parsed.tensors).toEqual([]);
+    expect([...parsed.kv.keys()]).toEqual(Object.keys(keys));
+    expect(parsed.kv.get('qwen2.attention.head_count_kv')).toEqual([2]);
+    expect(buf.length).toBe(parsed.dataOffset + 4);
+    expect(buf.subarray(parsed.dataOffset).toString()).toBe('tail');
+
+    const { 'qwen2.feed_forward_length': _dropped, ...missingKey } = keys;
+    expect(() => ggufHeaderOnlyBytes(missingKey)).toThrow(/missing required key qwen2.feed_forward_length/);
+    expect(parseGgufHeader(ggufHeaderOnlyBytes(missingKey, { skipMetadataCheck: true })).kv.has('qwen2.feed_forward_length')).toBe(false);
   });
 });
 

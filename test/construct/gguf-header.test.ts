@@ -1,13 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { cleanTempDirs, QWEN2_1_5B_METADATA, tempDir, writeGgufHeader } from './fixtures';
+import { cleanTempDirs, QWEN2_1_5B_METADATA, tempDir } from './fixtures';
 import { readGgufModelInfo } from '../../src/models/gguf-header';
+import { writeGgufHeaderOnly } from '../gguf';
 
 afterAll(cleanTempDirs);
 
 describe('readGgufModelInfo', () => {
   test('reads the architecture, the KV cache shape and the trained context, skipping token arrays', () => {
-    const file = writeGgufHeader(path.join(tempDir(), 'qwen.gguf'), QWEN2_1_5B_METADATA);
+    const file = writeGgufHeaderOnly(path.join(tempDir(), 'qwen.gguf'), QWEN2_1_5B_METADATA);
     expect(readGgufModelInfo(file)).toEqual({
       architecture: 'qwen2',
       kvCache: { blockCount: 28, kvHeadCount: 2, keyLength: 128, valueLength: 128 },
@@ -16,23 +17,23 @@ describe('readGgufModelInfo', () => {
   });
 
   test('explicit key/value lengths and per-layer KV head counts win over the defaults', () => {
-    const file = writeGgufHeader(path.join(tempDir(), 'odd.gguf'), {
-      'general.architecture': { str: 'llama' },
-      'llama.block_count': { u32: 3 },
-      'llama.embedding_length': { u32: 4096 },
-      'llama.attention.head_count': { u32: 32 },
-      'llama.attention.head_count_kv': { u32s: [8, 4, 2] },
-      'llama.attention.key_length': { u32: 192 },
-      'llama.attention.value_length': { u32: 128 },
-    });
+    const file = writeGgufHeaderOnly(path.join(tempDir(), 'odd.gguf'), {
+      'general.architecture': { type: 'string', value: 'llama' },
+      'llama.block_count': { type: 'u32', value: 3 },
+      'llama.embedding_length': { type: 'u32', value: 4096 },
+      'llama.attention.head_count': { type: 'u32', value: 32 },
+      'llama.attention.head_count_kv': { type: 'u32[]', value: [8, 4, 2] },
+      'llama.attention.key_length': { type: 'u32', value: 192 },
+      'llama.attention.value_length': { type: 'u32', value: 128 },
+    }, { skipMetadataCheck: true }); // no tokenizer or context length: only the KV cache keys matter here
     expect(readGgufModelInfo(file).kvCache).toEqual({ blockCount: 3, kvHeadCount: 8, keyLength: 192, valueLength: 128 });
   });
 
   test('without attention keys there is no shape (the tuner then estimates)', () => {
-    const file = writeGgufHeader(path.join(tempDir(), 'mamba.gguf'), {
-      'general.architecture': { str: 'mamba' },
-      'mamba.block_count': { u32: 64 },
-    });
+    const file = writeGgufHeaderOnly(path.join(tempDir(), 'mamba.gguf'), {
+      'general.architecture': { type: 'string', value: 'mamba' },
+      'mamba.block_count': { type: 'u32', value: 64 },
+    }, { skipMetadataCheck: true });
     expect(readGgufModelInfo(file)).toEqual({ architecture: 'mamba', kvCache: undefined, trainedContextLength: undefined });
   });
 
@@ -43,7 +44,7 @@ describe('readGgufModelInfo', () => {
   });
 
   test('a truncated header gets a clear error', () => {
-    const full = writeGgufHeader(path.join(tempDir(), 'full.gguf'), QWEN2_1_5B_METADATA, 0);
+    const full = writeGgufHeaderOnly(path.join(tempDir(), 'full.gguf'), QWEN2_1_5B_METADATA);
     const truncated = path.join(tempDir(), 'truncated.gguf');
     fs.writeFileSync(truncated, fs.readFileSync(full).subarray(0, 120));
     expect(() => readGgufModelInfo(truncated)).toThrow(/ends inside its GGUF header/);
@@ -53,7 +54,7 @@ describe('readGgufModelInfo', () => {
     const v1 = path.join(tempDir(), 'v1.gguf');
     fs.writeFileSync(v1, Buffer.concat([Buffer.from('GGUF'), Buffer.from([1, 0, 0, 0]), Buffer.alloc(16)]));
     expect(() => readGgufModelInfo(v1)).toThrow(/GGUF version 1; only versions 2 and 3/);
-    const noArch = writeGgufHeader(path.join(tempDir(), 'noarch.gguf'), { 'general.name': { str: 'x' } });
+    const noArch = writeGgufHeaderOnly(path.join(tempDir(), 'noarch.gguf'), { 'general.name': { type: 'string', value: 'x' } }, { skipMetadataCheck: true });
     expect(() => readGgufModelInfo(noArch)).toThrow(/has no general.architecture/);
   });
 });

@@ -7,6 +7,17 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { createApp } from '../../examples/deepseek-r1/app';
 import { DEEPSEEK_R1_MODELS } from '../../examples/deepseek-r1/model-catalog';
 
+/** Cloud assembly folders of this file's syntheses, removed after the tests. */
+const outdirs: string[] = [];
+function newOutdir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepseek-r1-example-'));
+  outdirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of outdirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
 interface NagFinding { readonly plugin: string; readonly rule: string; readonly path?: string }
 
 /**
@@ -33,7 +44,7 @@ function synthWithNag(app: App) {
 
 /** Synthesizes the example app with its cdk-nag packs and asserts they found nothing. */
 function synthExample(context: Record<string, string>) {
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'deepseek-r1-example-'));
+  const outdir = newOutdir();
   const { assembly, findings, exitCode } = synthWithNag(createApp({ outdir, context }));
   expect(findings).toEqual([]);
   expect(exitCode).toBe(0);
@@ -64,7 +75,7 @@ describe('examples/deepseek-r1', () => {
   });
 
   test('the nag packs do run: a non-compliant function added to the example app is reported', () => {
-    const app = createApp({ outdir: fs.mkdtempSync(path.join(os.tmpdir(), 'deepseek-r1-example-')) });
+    const app = createApp({ outdir: newOutdir() });
     const stack = app.node.findChild('DeepSeekR1') as Stack;
     new lambda.Function(stack, 'Careless', {
       runtime: lambda.Runtime.NODEJS_18_X,

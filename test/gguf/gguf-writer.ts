@@ -26,6 +26,7 @@ export type GgufValue =
   | { readonly type: 'bool'; readonly value: boolean }
   | { readonly type: 'string'; readonly value: string }
   | { readonly type: 'string[]'; readonly value: readonly string[] }
+  | { readonly type: 'u32[]'; readonly value: ArrayLike<number> }
   | { readonly type: 'i32[]'; readonly value: ArrayLike<number> }
   | { readonly type: 'f32[]'; readonly value: ArrayLike<number> };
 
@@ -85,6 +86,11 @@ class ByteSink {
     this.u64(bytes.length);
     this.push(bytes);
   }
+  u32Array(values: ArrayLike<number>) {
+    const b = Buffer.alloc(values.length * 4);
+    for (let i = 0; i < values.length; i++) b.writeUInt32LE(values[i], i * 4);
+    this.push(b);
+  }
   i32Array(values: ArrayLike<number>) {
     const b = Buffer.alloc(values.length * 4);
     for (let i = 0; i < values.length; i++) b.writeInt32LE(values[i], i * 4);
@@ -129,6 +135,12 @@ function writeValue(sink: ByteSink, v: GgufValue): void {
       sink.u32(ValueType.STRING);
       sink.u64(v.value.length);
       for (const s of v.value) sink.string(s);
+      return;
+    case 'u32[]':
+      sink.u32(ValueType.ARRAY);
+      sink.u32(ValueType.UINT32);
+      sink.u64(v.value.length);
+      sink.u32Array(v.value);
       return;
     case 'i32[]':
       sink.u32(ValueType.ARRAY);

@@ -17,6 +17,8 @@ export type { NodeLlamaCheck, NodeLlamaJob, NodeLlamaResult, Sampling } from './
 export type { EnsureOptions } from './ensure-model';
 export { GgufWriter, GGUF_ALIGNMENT } from './gguf-writer';
 export type { GgufTensor, GgufValue, GgufLayout } from './gguf-writer';
+export { writeGgufHeaderOnly, ggufHeaderOnlyBytes } from './header-only';
+export type { GgufMetadata, HeaderOnlyOptions } from './header-only';
 export { GgmlType } from './ggml-types';
 export { DEEPSEEK_R1_DISTILL_CHAT_TEMPLATE } from './deepseek-template';
 export { BOS, EOS, USER, ASSISTANT, THINK, THINK_END } from './special-tokens';

@@ -14,7 +14,11 @@ function need<T extends GgufValue['type']>(w: GgufWriter, key: string, type: T):
   return typed.value as ValueOf<T>['value'];
 }
 
-export function validateLlamaCppMetadata(w: GgufWriter): void {
+/**
+ * The key/value half of {@link validateLlamaCppMetadata}: every key llama.cpp's loader asserts on, without
+ * looking at tensors, so a header-only fixture can be held to it too.
+ */
+export function validateLlamaCppKeys(w: GgufWriter): void {
   const arch = need(w, 'general.architecture', 'string');
   const u = (suffix: string) => {
     const n = need(w, `${arch}.${suffix}`, 'u32');
@@ -45,6 +49,14 @@ export function validateLlamaCppMetadata(w: GgufWriter): void {
     const v = w.get(key);
     if (v !== undefined && (v.type !== 'u32' || v.value >= tokens.length)) throw new Error(`${key} is not a token id`);
   }
+}
+
+/** Everything llama.cpp needs to load the model: the keys above, and an embedding table matching them. */
+export function validateLlamaCppMetadata(w: GgufWriter): void {
+  validateLlamaCppKeys(w);
+  const arch = need(w, 'general.architecture', 'string');
+  const embd = need(w, `${arch}.embedding_length`, 'u32');
+  const tokens = need(w, 'tokenizer.ggml.tokens', 'string[]');
   const embdTensor = w.tensors.find((t) => t.name === 'token_embd.weight');
   if (!embdTensor) throw new Error('missing token_embd.weight');
   if (embdTensor.dims[0] !== embd || embdTensor.dims[1] !== tokens.length) {
