@@ -33,6 +33,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_API_KEY', default: 'unset', description: 'Bearer key every route but /health requires (local use).' },
   { name: 'LLM_API_KEY_SECRET_ARN', default: 'unset', description: 'Secrets Manager secret holding the bearer key, read once at start (SecretString is the key, or JSON with an "apiKey" field; endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER).' },
   { name: 'LLM_LOG_PROMPTS', default: 'false', description: '"true" adds prompt and answer text to the request log lines.' },
+  { name: 'LLM_USE_MMAP', default: 'false', description: '"true" maps the GGUF file instead of reading it into memory: faster to load from a warm page cache, but llama.cpp keeps a repacked copy of most weights as well, so resident memory reaches about twice the file (docs/benchmarks).' },
   { name: 'LLM_METRICS_NAMESPACE', default: 'LlmFunctionUrl', description: 'CloudWatch namespace of the Embedded Metric Format log lines.' },
 ];
 
@@ -56,6 +57,7 @@ export interface Config {
   readonly apiKey?: string;
   readonly apiKeySecretArn?: string;
   readonly logPrompts: boolean;
+  readonly useMmap: boolean;
   readonly metricsNamespace: string;
   /** Lambda sets AWS_LAMBDA_FUNCTION_NAME; locally the metric dimension reads "local". */
   readonly functionName: string;
@@ -166,6 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     apiKey,
     apiKeySecretArn,
     logPrompts: boolean(env, 'LLM_LOG_PROMPTS'),
+    useMmap: boolean(env, 'LLM_USE_MMAP'),
     metricsNamespace,
     functionName: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'local',
   };

@@ -3,7 +3,6 @@ import { App } from './app.js';
 import { fetchApiKeyFromSecret } from './auth/secret-key.js';
 import { BearerKey } from './auth/bearer-key.js';
 import { ConfigError, loadConfig, modelIdFor, type Config } from './config.js';
-import { Engine } from './engine/engine.js';
 import { resolveModel } from './model-path.js';
 import { errorFields, log } from './observability/log.js';
 import { handleRequest } from './router.js';
@@ -19,9 +18,15 @@ async function bearerKeyFor(config: Config): Promise<BearerKey | undefined> {
 
 async function loadModel(app: App, startedAt: number): Promise<void> {
   const { config } = app;
+  // node-llama-cpp (import and native bindings, about 1 s) loads while the model file is found and its
+  // header validated; imported here rather than at the top so the server listens (and /health answers)
+  // without waiting for it.
+  const llama = import('./engine/engine.js').then(async ({ Engine }) => ({ Engine, llama: await Engine.startLlama({ threads: config.threads, log }) }));
+  llama.catch(() => undefined); // a failure is reported where it is awaited, below
   const modelPath = await resolveModel(config, log);
   const loadStarted = performance.now();
-  const engine = await Engine.load({ modelPath, contextSize: config.contextSize, threads: config.threads, log });
+  const { Engine, llama: bindings } = await llama;
+  const engine = await Engine.load({ llama: bindings, modelPath, contextSize: config.contextSize, threads: config.threads, useMmap: config.useMmap });
   app.engine = engine;
   app.modelId = modelIdFor(config, modelPath);
   log({
@@ -55,8 +60,10 @@ function onShutdown(app: App, server: Server): void {
     server.closeAllConnections();
     process.exit(0);
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // `on`, not `once`: node-llama-cpp's dependencies install signal-exit, which re-raises a signal (killing the
+  // process mid-shutdown) when it finds no other listener left; `stop` runs only once anyway.
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 export async function main(): Promise<void> {
@@ -83,6 +90,7 @@ export async function main(): Promise<void> {
     modelCacheDir: config.modelCacheDir,
     auth: config.apiKey !== undefined ? 'LLM_API_KEY' : config.apiKeySecretArn !== undefined ? 'LLM_API_KEY_SECRET_ARN' : 'none',
     logPrompts: config.logPrompts,
+    useMmap: config.useMmap,
   });
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     handleRequest(app, req, res).catch((error: unknown) => {

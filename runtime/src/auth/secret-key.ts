@@ -1,11 +1,11 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-
 /**
  * Reads the bearer key from Secrets Manager once at start. SecretString is either the key itself or a
  * JSON object with an "apiKey" field (what a generated secret with a JSON template holds). The SDK picks
  * up region, credentials and AWS_ENDPOINT_URL_SECRETS_MANAGER from the environment as usual.
  */
 export async function fetchApiKeyFromSecret(secretArn: string): Promise<string> {
+  // Loaded only when a secret is configured: starts without one skip the SDK's import time.
+  const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
   const client = new SecretsManagerClient({});
   try {
     const result = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));

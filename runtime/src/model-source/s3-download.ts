@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { createProgressReporter, type ModelSourceLog } from './progress.js';
 
 export interface S3DownloadOptions {
@@ -35,7 +35,10 @@ export async function downloadModelFromS3(options: S3DownloadOptions, log: Model
   const location = `s3://${bucket}/${key}`;
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_S3_CONCURRENCY));
   const partSize = Math.max(MIN_PART_SIZE_BYTES, Math.floor(options.partSizeBytes ?? DEFAULT_S3_PART_SIZE_BYTES));
-  const client = createS3Client();
+  // Loaded here, not at the top: the S3 client costs about 0.2 s to import, which every start without an
+  // S3 model would otherwise pay.
+  const { GetObjectCommand, HeadObjectCommand, S3Client } = await import('@aws-sdk/client-s3');
+  const client = createS3Client(S3Client);
 
   let size: number;
   let etag: string | undefined;
@@ -146,9 +149,9 @@ export async function downloadModelFromS3(options: S3DownloadOptions, log: Model
  * Path-style addressing when the endpoint is overridden (AWS_ENDPOINT_URL_S3, which the SDK reads itself):
  * S3-compatible servers and local fakes rarely serve `bucket.host` names.
  */
-function createS3Client(): S3Client {
+function createS3Client(Client: typeof S3Client): S3Client {
   const endpointOverridden = Boolean(process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL);
-  return new S3Client({
+  return new Client({
     forcePathStyle: endpointOverridden,
     followRegionRedirects: true,
     // Ranged reads cannot be checked against a whole-object checksum; the size check covers truncation.

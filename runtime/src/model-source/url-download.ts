@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { createModelDownloader } from 'node-llama-cpp';
 import { createProgressReporter, redactUrl, type ModelSourceLog } from './progress.js';
 import { parseSha256, sha256OfFile } from './sha256.js';
 
@@ -59,6 +58,9 @@ export async function downloadModelFromUrl(options: UrlDownloadOptions, log: Mod
 
   let downloadedPath: string | undefined;
   try {
+    // node-llama-cpp takes about 0.6 s to import: only a start that downloads pays it here (the engine
+    // imports it anyway, in parallel with finding the model).
+    const { createModelDownloader } = await import('node-llama-cpp');
     const downloader = await createModelDownloader({
       modelUri: url,
       dirPath: folder,
