@@ -2,7 +2,7 @@ import { barChartSvg } from './chart-svg';
 import { LAMBDA_PRICES, lambdaCost } from './lambda-cost';
 import { decodeRate, promptRate } from './measurements';
 import { benchmarkPrompt } from './prompts';
-import { formatSummary, rotate, summarize } from './stats';
+import { bootstrapInterval, formatSummary, rotate, summarize } from './stats';
 
 describe('benchmark arithmetic', () => {
   test('median of odd and even counts, range, and non-finite samples dropped', () => {
@@ -57,5 +57,20 @@ describe('benchmark arithmetic', () => {
     expect(svg).toContain('t &lt;&amp;&gt;');
     expect(svg.match(/<rect /g)).toHaveLength(2); // the background and one bar
     expect(svg).toContain('not measured');
+  });
+});
+
+describe('bootstrap interval', () => {
+  test('is repeatable, contains the point estimate, and narrows with agreeing samples', () => {
+    const a = [10, 11, 9, 10.5, 9.5, 10.2, 9.8];
+    const b = [20, 21, 19, 20.5, 19.5, 20.2, 19.8];
+    const ratio = (x: number, y: number) => x / y;
+    const first = bootstrapInterval(a, b, ratio)!;
+    expect(bootstrapInterval(a, b, ratio)).toEqual(first);
+    expect(first[0]).toBeLessThanOrEqual(0.5);
+    expect(first[1]).toBeGreaterThanOrEqual(0.5);
+    const tight = bootstrapInterval([10, 10, 10], [20, 20, 20], ratio)!;
+    expect(tight).toEqual([0.5, 0.5]);
+    expect(bootstrapInterval([], b, ratio)).toBeUndefined();
   });
 });

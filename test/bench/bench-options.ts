@@ -36,7 +36,7 @@ export function parseBenchOptions(argv: readonly string[], repoRoot: string): Be
   const parallelism = os.availableParallelism();
   let options: BenchOptions = {
     sessions: 3,
-    rounds: 4,
+    rounds: 5,
     tokens: 32,
     threads: parallelism,
     contextSize: 4096,

@@ -2,12 +2,15 @@ import http from 'node:http';
 
 export interface BufferedResult {
   readonly status: number;
+  readonly requestId: string | undefined;
   readonly totalMs: number;
   readonly body: any;
 }
 
 export interface StreamedResult {
   readonly status: number;
+  /** The server's x-request-id, which its metrics log line carries too. */
+  readonly requestId: string | undefined;
   /** Request written to first response byte (headers included). */
   readonly firstByteMs: number;
   /** Request written to the first SSE event that carries generated text. */
@@ -23,6 +26,11 @@ export interface StreamedResult {
 
 // One keep-alive connection, as the Lambda Web Adapter keeps to the server inside the function.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function header(response: http.IncomingMessage, name: string): string | undefined {
+  const value = response.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
 
 function post(port: number, path: string, body: unknown): http.ClientRequest {
   const payload = Buffer.from(JSON.stringify(body));
@@ -68,7 +76,7 @@ export function postBuffered(port: number, path: string, body: unknown): Promise
         const text = Buffer.concat(chunks).toString('utf8');
         let parsed: any = text;
         try { parsed = JSON.parse(text); } catch { /* reported below as a bad body */ }
-        resolve({ status: response.statusCode ?? 0, totalMs, body: parsed });
+        resolve({ status: response.statusCode ?? 0, requestId: header(response, 'x-request-id'), totalMs, body: parsed });
       });
       response.on('error', reject);
     });
@@ -125,6 +133,7 @@ export function postStreamed(port: number, path: string, body: unknown): Promise
       response.on('end', () => {
         resolve({
           status: response.statusCode ?? 0,
+          requestId: header(response, 'x-request-id'),
           firstByteMs,
           ttftMs,
           lastTextMs,

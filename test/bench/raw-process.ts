@@ -17,6 +17,8 @@ export interface RawOptions {
   readonly contextSize: number;
   /** `evaluate`: the bare token loop (the floor); `completion`: node-llama-cpp's LlamaCompletion. */
   readonly api: 'evaluate' | 'completion';
+  /** How weights reach memory: `mmap` (node-llama-cpp's default) or `read` (useMmap: false). */
+  readonly load?: 'mmap' | 'read' | 'direct-io';
 }
 
 const SCRIPT = path.join(__dirname, 'raw-llama.mjs');
@@ -31,6 +33,7 @@ export class RawProcess {
       '--threads', String(options.threads),
       '--context-size', String(options.contextSize),
       '--api', options.api,
+      '--load', options.load ?? 'mmap',
     ], { stdio: ['pipe', 'pipe', 'inherit'] });
     const raw = new RawProcess(child);
     try {

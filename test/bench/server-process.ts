@@ -24,6 +24,7 @@ export interface MetricsLine {
   readonly GenerationDuration?: number;
   readonly route?: string;
   readonly finishReason?: string;
+  readonly requestId?: string;
 }
 
 export const SERVER_ENTRY = path.join(__dirname, '..', '..', 'runtime', 'dist', 'server.js');
@@ -99,11 +100,16 @@ export class ServerProcess {
     return this.options.port;
   }
 
-  /** Waits (briefly) for the metrics line of request number `count`, which is logged after the response ends. */
-  async metricsLine(count: number, timeoutMs = 2000): Promise<MetricsLine | undefined> {
+  /** Waits (briefly) for the metrics line of a request, which the server logs after the response ends. */
+  async metricsFor(requestId: string | undefined, timeoutMs = 2000): Promise<MetricsLine | undefined> {
+    if (requestId === undefined) return undefined;
     const deadline = performance.now() + timeoutMs;
-    while (this.metrics.length < count && performance.now() < deadline) await sleep(5);
-    return this.metrics[count - 1];
+    while (performance.now() < deadline) {
+      const line = this.metrics.find((candidate) => candidate.requestId === requestId);
+      if (line) return line;
+      await sleep(5);
+    }
+    return undefined;
   }
 
   memory(): ProcessMemory | undefined {
