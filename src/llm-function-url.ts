@@ -155,7 +155,8 @@ export class LlmFunctionUrl extends Construct {
   }
 
   /**
-   * Generated tokens per second of generation, per request.
+   * Decode speed per request: generated tokens per second after the first token (the prompt's evaluation
+   * is in `metricTimeToFirstToken`).
    *
    * @default - average over 5 minutes
    */

@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { App } from './app.js';
 import { fetchApiKeyFromSecret } from './auth/secret-key.js';
 import { BearerKey } from './auth/bearer-key.js';
@@ -92,6 +93,12 @@ export async function main(): Promise<void> {
     logPrompts: config.logPrompts,
     useMmap: config.useMmap,
   });
+  if (config.threads > availableParallelism()) {
+    // Measured (docs/benchmarks): 3 or 4 threads on 2 CPUs decode ~70 times slower than 2, because ggml's
+    // threads wait for each other at every operation. Allowed (a cgroup quota can hide CPUs), but said loudly.
+    log({ level: 'warn', event: 'threads_exceed_cpus', threads: config.threads, cpus: availableParallelism(),
+      message: `LLM_THREADS=${config.threads} is more than the ${availableParallelism()} CPUs this process sees: generation can slow down by orders of magnitude` });
+  }
   const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     handleRequest(app, req, res).catch((error: unknown) => {
       log({ level: 'error', event: 'request_crashed', ...errorFields(error) });

@@ -258,9 +258,12 @@ describe('the request log line (CloudWatch Embedded Metric Format)', () => {
     expect(line.reasoningTokens).toBe(usage.completion_tokens_details.reasoning_tokens);
     expect(line.TimeToFirstToken).toBeGreaterThan(0);
     expect(line.GenerationDuration).toBeGreaterThan(0);
-    // Completion tokens per second of generation (both rounded in the log line).
-    const rate = line.CompletionTokens / (line.GenerationDuration / 1000);
+    // Decode speed: the tokens after the first over the time after the first (both rounded in the log line),
+    // so it leaves out the prompt's evaluation and is never below the whole generation's average.
+    const rate = (line.CompletionTokens - 1) / (line.decodeMs / 1000);
     expect(Math.abs(line.TokensPerSecond - rate) / rate).toBeLessThan(0.01);
+    expect(line.decodeMs).toBeLessThanOrEqual(line.GenerationDuration);
+    expect(line.TokensPerSecond).toBeGreaterThan((line.CompletionTokens - 1) / (line.GenerationDuration / 1000));
   });
 
   test('its properties say who, where, how it ended, and nothing of the prompt or answer', () => {

@@ -276,3 +276,15 @@ describe('the CLI entry (runtime/dist/cli.js)', () => {
     expect(result.output).toMatch(/modle/);
   });
 });
+
+test('more threads than CPUs is allowed but logged as a warning (it can slow generation down a hundredfold)', async () => {
+  const model = await tinyModel();
+  const threads = os.availableParallelism() + 2;
+  const server = await startServer({ env: { LLM_MODEL_PATH: model.path, LLM_THREADS: String(threads) }, until: 'listening' });
+  try {
+    const warning = await server.waitForLog((line) => line.event === 'threads_exceed_cpus');
+    expect(warning).toMatchObject({ level: 'warn', threads, cpus: os.availableParallelism() });
+  } finally {
+    await server.stop();
+  }
+});

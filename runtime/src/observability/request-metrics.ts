@@ -29,6 +29,8 @@ export interface GenerationRecord {
   timeToFirstTokenMs?: number;
   /** From the moment the request got the model to the last token. */
   generationMs: number;
+  /** From the first generated token to the last: the decode phase, without the prompt's evaluation. */
+  decodeMs?: number;
 }
 
 const METRICS = [
@@ -56,17 +58,21 @@ export function logRequest(record: RequestRecord, namespace: string, functionNam
     log(base);
     return;
   }
-  // Derived from the logged duration, so the line stays self-consistent.
   const generationMs = round(generation.generationMs);
-  const tokensPerSecond = generationMs > 0 ? generation.completionTokens / (generationMs / 1000) : 0;
+  // Decode speed, as llama.cpp reports it: the tokens after the first over the time after the first, so a long
+  // prompt's evaluation (already in TimeToFirstToken) does not drag it down.
+  const decodeSeconds = (generation.decodeMs ?? 0) / 1000;
+  const tokensPerSecond = generation.completionTokens > 1 && decodeSeconds > 0
+    ? round((generation.completionTokens - 1) / decodeSeconds, 2) : undefined;
   const metrics: Record<string, number> = {
     CompletionTokens: generation.completionTokens,
     PromptTokens: generation.promptTokens,
     GenerationDuration: generationMs,
-    TokensPerSecond: round(tokensPerSecond, 2),
   };
-  const directiveMetrics = METRICS.filter((metric) => metric.Name !== 'TimeToFirstToken' || generation.timeToFirstTokenMs !== undefined);
+  if (tokensPerSecond !== undefined) metrics.TokensPerSecond = tokensPerSecond;
   if (generation.timeToFirstTokenMs !== undefined) metrics.TimeToFirstToken = round(generation.timeToFirstTokenMs);
+  // A metric without a value in this line must not be declared (EMF would reject the line).
+  const directiveMetrics = METRICS.filter((metric) => metrics[metric.Name] !== undefined);
   log({
     _aws: {
       Timestamp: Date.now(),
@@ -79,6 +85,7 @@ export function logRequest(record: RequestRecord, namespace: string, functionNam
     stoppedBy: generation.stoppedBy,
     stream: generation.stream,
     queueMs: round(generation.queueMs),
+    decodeMs: generation.decodeMs === undefined ? undefined : round(generation.decodeMs),
     reasoningTokens: generation.reasoningTokens,
   });
 }

@@ -152,6 +152,7 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
       queueMs: startedAt - queuedAt,
       timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - scope.arrivedAt,
       generationMs: endedAt - startedAt,
+      decodeMs: firstTokenAt === undefined ? undefined : endedAt - firstTokenAt,
     };
     if (config.logPrompts) {
       scope.loggedResponse = outcome.content;
