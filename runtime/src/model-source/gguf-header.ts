@@ -53,136 +53,193 @@ const MIN_VALUE_BYTES: Record<number, number> = {
   [ValueType.Float64]: 8,
 };
 
+/** Bytes read up front: covers the header of models with vocabularies up to ~250 000 tokens in one read. */
+const INITIAL_READ_BYTES = 8 << 20;
+
+/** A label for error messages, built only when one is needed (array loops would otherwise make one per item). */
+type Label = string | (() => string);
+
+const labelText = (what: Label): string => (typeof what === 'string' ? what : what());
+
+/** Thrown inside the walk when the buffer ends before the file does: the caller reads more and retries the entry. */
+class NeedMoreBytes {
+  constructor(readonly end: number) {}
+}
+
 /**
- * Reads forward through the file, pulling more bytes from disk only when needed and never past its end.
- * `need` returns a promise only when disk must be read, so tight loops over 150 000 vocabulary strings stay
- * synchronous (awaiting every item would cost more than reading the file).
+ * Walks the header synchronously over the bytes read so far (`buffer` holds the file from offset 0).
+ * Every length is checked against the bytes left in the file before it is used; running off the end of the
+ * buffer (but not of the file) throws {@link NeedMoreBytes} so the caller can read more and walk the entry again.
  */
-class BoundedReader {
-  private buffer = Buffer.alloc(0);
+class HeaderCursor {
   position = 0;
 
-  constructor(private readonly file: FileHandle, readonly fileSize: number, private readonly fail: (detail: string) => never) {}
+  constructor(public buffer: Buffer, readonly fileSize: number, private readonly fail: (detail: string) => never) {}
 
   get remaining(): number {
     return this.fileSize - this.position;
   }
 
-  need(byteCount: number, what: string): Promise<void> | undefined {
+  /** Makes sure `byteCount` bytes follow the position, in the file and in the buffer. */
+  need(byteCount: number, what: Label): void {
     if (byteCount > this.remaining) {
-      this.fail(`the file ends inside ${what} (offset ${this.position}, ${byteCount} bytes needed, ${this.remaining} left): truncated or corrupt`);
+      this.fail(`the file ends inside ${labelText(what)} (offset ${this.position}, ${byteCount} bytes needed, ${this.remaining} left): truncated or corrupt`);
     }
-    const end = this.position + byteCount;
-    return end <= this.buffer.length ? undefined : this.load(end);
+    if (this.position + byteCount > this.buffer.length) throw new NeedMoreBytes(this.position + byteCount);
   }
 
-  private async load(end: number): Promise<void> {
-    const target = Math.min(this.fileSize, Math.max(end, this.buffer.length * 2, 1 << 20));
-    const more = Buffer.alloc(target - this.buffer.length);
-    const { bytesRead } = await this.file.read(more, 0, more.length, this.buffer.length);
-    if (bytesRead !== more.length) this.fail('the file changed size while it was being read');
-    this.buffer = Buffer.concat([this.buffer, more]);
+  uint32(what: Label): number {
+    this.need(4, what);
+    const value = this.buffer.readUInt32LE(this.position);
+    this.position += 4;
+    return value;
   }
 
-  /** Only after `need` covered these bytes. */
-  skip(byteCount: number): Buffer {
-    const slice = this.buffer.subarray(this.position, this.position + byteCount);
-    this.position += byteCount;
-    return slice;
+  uint64(what: Label): bigint {
+    this.need(8, what);
+    const value = this.buffer.readBigUInt64LE(this.position);
+    this.position += 8;
+    return value;
   }
 
-  async take(byteCount: number, what: string): Promise<Buffer> {
-    await this.need(byteCount, what);
-    return this.skip(byteCount);
-  }
-
-  async uint32(what: string): Promise<number> {
-    return (await this.take(4, what)).readUInt32LE(0);
-  }
-
-  async uint64(what: string): Promise<bigint> {
-    return (await this.take(8, what)).readBigUInt64LE(0);
-  }
-
-  async string(what: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<string> {
-    const length = await this.uint64(`the length of ${what}`);
+  string(what: Label, maxBytes = Number.MAX_SAFE_INTEGER): string {
+    const length = this.uint64(() => `the length of ${labelText(what)}`);
     if (length > BigInt(Math.min(this.remaining, maxBytes))) {
-      this.fail(`${what} claims ${length} bytes but only ${this.remaining} remain in the file`);
+      this.fail(`${labelText(what)} claims ${length} bytes but only ${this.remaining} remain in the file`);
     }
-    return (await this.take(Number(length), what)).toString('utf8');
+    const byteCount = Number(length);
+    this.need(byteCount, what);
+    const text = this.buffer.toString('utf8', this.position, this.position + byteCount);
+    this.position += byteCount;
+    return text;
   }
 
-  /** Steps over `count` length-prefixed strings without decoding them, awaiting only when disk must be read. */
-  async skipStrings(count: number, what: string): Promise<void> {
+  /** Steps over `count` length-prefixed strings without decoding them: this loop runs for every vocabulary entry. */
+  skipStrings(count: number, what: string): void {
+    const { buffer, fileSize } = this;
+    const bufferEnd = buffer.length;
+    let position = this.position;
+    // No closures in this loop: one capturing `i` would make V8 allocate a context per item.
     for (let i = 0; i < count; i++) {
-      const lengthPending = this.need(8, `the length of ${what}[${i}]`);
-      if (lengthPending) await lengthPending;
-      const prefix = this.skip(8);
-      // Two 32-bit halves instead of a BigInt per string: this loop runs for every vocabulary entry.
-      const length = prefix.readUInt32LE(0);
-      if (prefix.readUInt32LE(4) !== 0 || length > this.remaining) {
-        this.fail(`${what}[${i}] claims ${prefix.readBigUInt64LE(0)} bytes but only ${this.remaining} remain in the file`);
-      }
-      const bodyPending = this.need(length, `${what}[${i}]`);
-      if (bodyPending) await bodyPending;
-      this.position += length;
+      if (position + 8 > bufferEnd) this.needItem(position, 8, what, i, 'the length of ');
+      // Two 32-bit halves instead of a BigInt per string.
+      const length = buffer.readUInt32LE(position);
+      if (buffer.readUInt32LE(position + 4) !== 0 || length > fileSize - position - 8) this.failItemLength(position, what, i);
+      position += 8;
+      if (position + length > bufferEnd) this.needItem(position, length, what, i, '');
+      position += length;
     }
+    this.position = position;
+  }
+
+  /** Slow path of {@link skipStrings}: fails or asks for more bytes, naming the item. */
+  private needItem(position: number, byteCount: number, what: string, index: number, prefix: string): void {
+    this.position = position;
+    this.need(byteCount, () => `${prefix}${what}[${index}]`);
+  }
+
+  private failItemLength(position: number, what: string, index: number): never {
+    this.position = position + 8;
+    return this.fail(`${what}[${index}] claims ${this.buffer.readBigUInt64LE(position)} bytes but only ${this.remaining} remain in the file`);
   }
 }
 
-async function readValue(reader: BoundedReader, type: number, what: string, depth: number): Promise<GgufValue> {
+/** Size in bytes of each fixed-size value type. */
+const FIXED_VALUE_BYTES: Record<number, number> = {
+  [ValueType.Uint8]: 1, [ValueType.Int8]: 1, [ValueType.Uint16]: 2, [ValueType.Int16]: 2,
+  [ValueType.Uint32]: 4, [ValueType.Int32]: 4, [ValueType.Float32]: 4, [ValueType.Bool]: 1,
+  [ValueType.Uint64]: 8, [ValueType.Int64]: 8, [ValueType.Float64]: 8,
+};
+
+/** Decodes one fixed-size value at `offset`; the caller has checked that its bytes are there. */
+function fixedValueAt(buffer: Buffer, offset: number, type: number): GgufScalar {
   switch (type) {
-    case ValueType.Uint8: return (await reader.take(1, what)).readUInt8(0);
-    case ValueType.Int8: return (await reader.take(1, what)).readInt8(0);
-    case ValueType.Uint16: return (await reader.take(2, what)).readUInt16LE(0);
-    case ValueType.Int16: return (await reader.take(2, what)).readInt16LE(0);
-    case ValueType.Uint32: return (await reader.take(4, what)).readUInt32LE(0);
-    case ValueType.Int32: return (await reader.take(4, what)).readInt32LE(0);
-    case ValueType.Float32: return (await reader.take(4, what)).readFloatLE(0);
-    case ValueType.Bool: return (await reader.take(1, what)).readUInt8(0) !== 0;
-    case ValueType.String: return reader.string(what);
-    case ValueType.Uint64: return narrow((await reader.take(8, what)).readBigUInt64LE(0));
-    case ValueType.Int64: return narrow((await reader.take(8, what)).readBigInt64LE(0));
-    case ValueType.Float64: return (await reader.take(8, what)).readDoubleLE(0);
-    case ValueType.Array: return readArray(reader, what, depth);
-    default: throw new Error(`${what} has unknown value type ${type}`);
+    case ValueType.Uint8: return buffer.readUInt8(offset);
+    case ValueType.Int8: return buffer.readInt8(offset);
+    case ValueType.Uint16: return buffer.readUInt16LE(offset);
+    case ValueType.Int16: return buffer.readInt16LE(offset);
+    case ValueType.Uint32: return buffer.readUInt32LE(offset);
+    case ValueType.Int32: return buffer.readInt32LE(offset);
+    case ValueType.Float32: return buffer.readFloatLE(offset);
+    case ValueType.Bool: return buffer.readUInt8(offset) !== 0;
+    case ValueType.Uint64: return narrow(buffer.readBigUInt64LE(offset));
+    case ValueType.Int64: return narrow(buffer.readBigInt64LE(offset));
+    case ValueType.Float64: return buffer.readDoubleLE(offset);
+    default: throw new Error(`unknown fixed-size value type ${type}`);
   }
 }
 
-async function readArray(reader: BoundedReader, what: string, depth: number): Promise<GgufArray> {
-  if (depth >= MAX_NESTED_ARRAY_DEPTH) throw new Error(`${what} nests arrays deeper than ${MAX_NESTED_ARRAY_DEPTH} levels`);
-  const itemType = await reader.uint32(`the item type of ${what}`);
+function readValue(cursor: HeaderCursor, type: number, what: Label, depth: number): GgufValue {
+  if (type === ValueType.String) return cursor.string(what);
+  if (type === ValueType.Array) return readArray(cursor, what, depth);
+  const size = FIXED_VALUE_BYTES[type];
+  if (size === undefined) throw new Error(`${labelText(what)} has unknown value type ${type}`);
+  cursor.need(size, what);
+  const value = fixedValueAt(cursor.buffer, cursor.position, type);
+  cursor.position += size;
+  return value;
+}
+
+function readArray(cursor: HeaderCursor, what: Label, depth: number): GgufArray {
+  if (depth >= MAX_NESTED_ARRAY_DEPTH) throw new Error(`${labelText(what)} nests arrays deeper than ${MAX_NESTED_ARRAY_DEPTH} levels`);
+  const itemType = cursor.uint32(() => `the item type of ${labelText(what)}`);
   const minBytes = MIN_VALUE_BYTES[itemType];
-  if (minBytes === undefined) throw new Error(`${what} is an array of unknown value type ${itemType}`);
-  const count = await reader.uint64(`the length of ${what}`);
-  if (count * BigInt(minBytes) > BigInt(reader.remaining)) {
-    throw new Error(`${what} claims ${count} items but only ${reader.remaining} bytes remain in the file`);
+  if (minBytes === undefined) throw new Error(`${labelText(what)} is an array of unknown value type ${itemType}`);
+  const count = cursor.uint64(() => `the length of ${labelText(what)}`);
+  if (count * BigInt(minBytes) > BigInt(cursor.remaining)) {
+    throw new Error(`${labelText(what)} claims ${count} items but only ${cursor.remaining} bytes remain in the file`);
   }
   const length = Number(count);
   if (itemType === ValueType.String) {
     // Vocabularies and merges: only their presence and length matter here.
-    await reader.skipStrings(length, what);
+    cursor.skipStrings(length, labelText(what));
     return { itemType, length };
   }
-  if (itemType !== ValueType.Array) {
-    // Fixed-size items: one bounds check and one read for the whole array.
-    await reader.need(length * minBytes, what);
-    if (length > MAX_KEPT_ARRAY_ITEMS) {
-      reader.skip(length * minBytes);
-      return { itemType, length };
-    }
+  if (itemType === ValueType.Array) {
+    for (let i = 0; i < length; i++) readArray(cursor, () => `${labelText(what)}[${i}]`, depth + 1);
+    return { itemType, length };
   }
-  const keepItems = length <= MAX_KEPT_ARRAY_ITEMS && itemType !== ValueType.Array;
-  const items: GgufScalar[] = [];
-  for (let i = 0; i < length; i++) {
-    const item = await readValue(reader, itemType, `${what}[${i}]`, depth + 1);
-    if (keepItems) items.push(item as GgufScalar);
+  // Fixed-size items: one bounds check for the whole array.
+  const byteCount = length * minBytes;
+  cursor.need(byteCount, what);
+  if (length > MAX_KEPT_ARRAY_ITEMS) {
+    cursor.position += byteCount;
+    return { itemType, length };
   }
-  return keepItems ? { itemType, length, items } : { itemType, length };
+  const items: GgufScalar[] = new Array(length);
+  const { buffer } = cursor;
+  for (let i = 0, offset = cursor.position; i < length; i++, offset += minBytes) items[i] = fixedValueAt(buffer, offset, itemType);
+  cursor.position += byteCount;
+  return { itemType, length, items };
+}
+
+/** Reads the file from offset 0 up to `end` (at least), reusing the bytes already read; never past the file's end. */
+async function readPrefix(file: FileHandle, previous: Buffer, end: number, fileSize: number, fail: (detail: string) => never): Promise<Buffer> {
+  const target = Math.min(fileSize, Math.max(end, previous.length * 2, INITIAL_READ_BYTES));
+  const buffer = Buffer.allocUnsafe(target);
+  previous.copy(buffer, 0);
+  let filled = previous.length;
+  while (filled < target) {
+    const { bytesRead } = await file.read(buffer, filled, target - filled, filled);
+    if (bytesRead === 0) fail('the file changed size while it was being read');
+    filled += bytesRead;
+  }
+  return buffer;
 }
 
 function narrow(value: bigint): number | bigint {
   return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
+}
+
+function readEntry(cursor: HeaderCursor, index: number, metadata: Map<string, GgufValue>, fail: (detail: string) => never): void {
+  const key = cursor.string(`the name of metadata entry #${index}`, MAX_KEY_BYTES);
+  const type = cursor.uint32(() => `the value type of "${key}"`);
+  try {
+    metadata.set(key, readValue(cursor, type, `"${key}"`, 0));
+  } catch (error) {
+    if (error instanceof GgufFormatError || error instanceof NeedMoreBytes) throw error;
+    fail((error as Error).message);
+  }
 }
 
 /** Reads and checks the header of a GGUF file; throws {@link GgufFormatError} naming the file on any problem. */
@@ -200,32 +257,38 @@ export async function readGgufHeader(filePath: string): Promise<GgufHeader> {
   try {
     const stats = await file.stat();
     if (!stats.isFile()) fail('it is not a regular file');
-    const reader = new BoundedReader(file, stats.size, fail);
     if (stats.size < 24) fail(`it is only ${stats.size} bytes long, too short for a GGUF header`);
+    const cursor = new HeaderCursor(await readPrefix(file, Buffer.alloc(0), 0, stats.size, fail), stats.size, fail);
 
-    const magic = await reader.take(4, 'the magic number');
-    if (magic.toString('latin1') !== MAGIC) {
-      fail(`it does not start with the GGUF magic bytes (found ${JSON.stringify(magic.toString('latin1'))}); is it a GGUF file at all?`);
+    // The first read holds at least these 24 bytes.
+    const magic = cursor.buffer.toString('latin1', 0, 4);
+    cursor.position = 4;
+    if (magic !== MAGIC) {
+      fail(`it does not start with the GGUF magic bytes (found ${JSON.stringify(magic)}); is it a GGUF file at all?`);
     }
-    const version = await reader.uint32('the format version');
+    const version = cursor.uint32('the format version');
     if (!SUPPORTED_VERSIONS.has(version)) fail(`GGUF version ${version} is not supported (llama.cpp reads versions 2 and 3)`);
 
-    const tensorCount = await reader.uint64('the tensor count');
-    const keyValueCount = await reader.uint64('the metadata key/value count');
+    const tensorCount = cursor.uint64('the tensor count');
+    const keyValueCount = cursor.uint64('the metadata key/value count');
     // Each key/value takes at least 8 (key length) + 4 (type) + 1 (value) bytes.
-    if (keyValueCount * 13n > BigInt(reader.remaining)) {
+    if (keyValueCount * 13n > BigInt(cursor.remaining)) {
       fail(`the header claims ${keyValueCount} metadata entries, more than the file can hold`);
     }
 
     const metadata = new Map<string, GgufValue>();
     for (let i = 0; i < Number(keyValueCount); i++) {
-      const key = await reader.string(`the name of metadata entry #${i}`, MAX_KEY_BYTES);
-      const type = await reader.uint32(`the value type of "${key}"`);
-      try {
-        metadata.set(key, await readValue(reader, type, `"${key}"`, 0));
-      } catch (error) {
-        if (error instanceof GgufFormatError) throw error;
-        fail((error as Error).message);
+      const entryStart = cursor.position;
+      for (;;) {
+        try {
+          readEntry(cursor, i, metadata, fail);
+          break;
+        } catch (error) {
+          if (!(error instanceof NeedMoreBytes)) throw error;
+          // The header is longer than what was read: read more, then walk this entry again from its start.
+          cursor.buffer = await readPrefix(file, cursor.buffer, error.end, stats.size, fail);
+          cursor.position = entryStart;
+        }
       }
     }
     return { version, tensorCount, metadata, fileSize: stats.size };
