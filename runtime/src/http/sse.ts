@@ -1,4 +1,6 @@
 import type { ServerResponse } from 'node:http';
+import type { ApiError } from './api-error.js';
+import { sendError } from './respond.js';
 
 /**
  * Server-Sent Events, written through as soon as each event exists: no compression, no buffering
@@ -30,6 +32,19 @@ export class SseStream {
     this.open();
     if (this.res.destroyed || this.res.writableEnded) return;
     this.res.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /**
+   * An error before the first event is an ordinary JSON error response; after it, the status is already
+   * sent, so the error goes out as one last event and the stream ends without [DONE].
+   */
+  fail(error: ApiError): void {
+    if (!this.opened) {
+      sendError(this.res, error);
+      return;
+    }
+    this.send(error.toBody());
+    this.res.end();
   }
 
   done(): void {

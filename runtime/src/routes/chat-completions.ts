@@ -40,11 +40,7 @@ export async function chatCompletions(scope: RequestScope): Promise<void> {
       if (withUsage) sse.send(chatUsageChunk(envelope, usage(result.promptTokens, result.completionTokens, result.reasoningTokens)));
       sse.done();
     },
-    fail: (error) => {
-      if (!sse.isOpen) return sendError(scope.res, error);
-      sse.send(error.toBody());
-      scope.res.end();
-    },
+    fail: (error) => sse.fail(error),
   };
   await runGeneration(scope, request, responder);
 }

@@ -30,11 +30,7 @@ export async function completions(scope: RequestScope): Promise<void> {
       if (request.includeUsage) sse.send(textUsageChunk(envelope, usage(result.promptTokens, result.completionTokens)));
       sse.done();
     },
-    fail: (error) => {
-      if (!sse.isOpen) return sendError(scope.res, error);
-      sse.send(error.toBody());
-      scope.res.end();
-    },
+    fail: (error) => sse.fail(error),
   };
   await runGeneration(scope, request, responder);
 }

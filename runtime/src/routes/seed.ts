@@ -38,10 +38,6 @@ export async function seed(scope: RequestScope): Promise<void> {
       sse.send(summary(result));
       sse.done();
     },
-    fail: (error) => {
-      if (!sse.isOpen) return sendError(scope.res, error);
-      sse.send(error.toBody());
-      scope.res.end();
-    },
+    fail: (error) => sse.fail(error),
   });
 }
