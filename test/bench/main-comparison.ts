@@ -1,5 +1,5 @@
 import { postBuffered, postStreamed } from './http-client';
-import { decodeRate, GenerationSample, ProcessSample, promptRate } from './measurements';
+import { decodeRate, GenerationSample, ProcessSample, promptRate, streamedSample } from './measurements';
 import { benchmarkPrompt, WARM_UP_PROMPT } from './prompts';
 import { RawProcess } from './raw-process';
 import { ServerProcess } from './server-process';
@@ -95,21 +95,7 @@ async function serverSample(server: ServerProcess, buffered: boolean, round: num
   }
   const result = await postStreamed(server.port, COMPLETIONS, completionBody(prompt, tokens, true));
   if (result.status !== 200) throw new Error(`server answered ${result.status} to a streamed request`);
-  const metrics = await server.metricsFor(result.requestId);
-  const completionTokens = result.usage?.completion_tokens ?? metrics?.CompletionTokens ?? NaN;
-  const promptTokens = result.usage?.prompt_tokens ?? metrics?.PromptTokens ?? NaN;
-  return {
-    round,
-    promptTokens,
-    completionTokens,
-    ttftMs: result.ttftMs,
-    totalMs: result.totalMs,
-    promptTokensPerSecond: promptRate(promptTokens, result.ttftMs),
-    decodeTokensPerSecond: decodeRate(completionTokens, result.lastTextMs - result.ttftMs),
-    serverReportedTtftMs: metrics?.TimeToFirstToken,
-    serverReportedTokensPerSecond: metrics?.TokensPerSecond,
-    finishReason: result.finishReason,
-  };
+  return streamedSample(round, result, await server.metricsFor(result.requestId));
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { StreamedResult } from './http-client';
 import { ProcessMemory } from './proc-status';
 
 /** One generation, reduced to the numbers the report compares. Times in ms, speeds in tokens/s. */
@@ -23,6 +24,32 @@ export function decodeRate(completionTokens: number, decodeMs: number): number {
 
 export function promptRate(promptTokens: number, ttftMs: number): number {
   return ttftMs > 0 ? (promptTokens * 1000) / ttftMs : NaN;
+}
+
+/** The server's own numbers for a request, from its metrics log line. */
+export interface ServerReported {
+  readonly TimeToFirstToken?: number;
+  readonly TokensPerSecond?: number;
+  readonly CompletionTokens?: number;
+  readonly PromptTokens?: number;
+}
+
+/** A streamed server request as a sample: timings seen at the client, token counts from usage (or the log). */
+export function streamedSample(round: number, result: StreamedResult, reported?: ServerReported): GenerationSample {
+  const completionTokens = result.usage?.completion_tokens ?? reported?.CompletionTokens ?? NaN;
+  const promptTokens = result.usage?.prompt_tokens ?? reported?.PromptTokens ?? NaN;
+  return {
+    round,
+    promptTokens,
+    completionTokens,
+    ttftMs: result.ttftMs,
+    totalMs: result.totalMs,
+    promptTokensPerSecond: promptRate(promptTokens, result.ttftMs),
+    decodeTokensPerSecond: decodeRate(completionTokens, result.lastTextMs - result.ttftMs),
+    serverReportedTtftMs: reported?.TimeToFirstToken,
+    serverReportedTokensPerSecond: reported?.TokensPerSecond,
+    finishReason: result.finishReason,
+  };
 }
 
 export interface ProcessSample {

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 export interface ProcessMemory {
@@ -17,4 +18,12 @@ export function processMemory(pid: number): ProcessMemory | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Kills a benchmark child and resolves once it has gone (its port and memory are free again). */
+export function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGKILL');
+  return gone;
 }

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { LineReader } from './child-lines';
-import { ProcessMemory, processMemory } from './proc-status';
+import { ProcessMemory, processMemory, stopChild } from './proc-status';
 
 export interface RawGeneration {
   readonly promptTokens: number;
@@ -76,9 +76,6 @@ export class RawProcess {
 
   /** Kills the child and resolves once it has gone (its port and memory are free again). */
   stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
-    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGKILL');
-    return gone;
+    return stopChild(this.child);
   }
 }

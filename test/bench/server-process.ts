@@ -3,7 +3,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineReader } from './child-lines';
 import { getJson } from './http-client';
-import { ProcessMemory, processMemory } from './proc-status';
+import { ProcessMemory, processMemory, stopChild } from './proc-status';
 
 export interface ServerOptions {
   readonly modelPath: string;
@@ -118,9 +118,6 @@ export class ServerProcess {
 
   /** Kills the child and resolves once it has gone (its port and memory are free again). */
   stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
-    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    this.child.kill('SIGKILL');
-    return gone;
+    return stopChild(this.child);
   }
 }

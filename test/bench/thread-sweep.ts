@@ -1,5 +1,5 @@
 import { postBuffered, postStreamed } from './http-client';
-import { decodeRate, GenerationSample, promptRate } from './measurements';
+import { GenerationSample, streamedSample } from './measurements';
 import { benchmarkPrompt, WARM_UP_PROMPT } from './prompts';
 import { ServerProcess } from './server-process';
 import { rotate } from './stats';
@@ -58,21 +58,10 @@ export async function runThreadSweep(options: SweepOptions): Promise<SweepResult
           stream_options: { include_usage: true },
         });
         if (result.status !== 200) throw new Error(`server (${options.threads[index]} threads) answered ${result.status}`);
-        const completionTokens = result.usage?.completion_tokens ?? NaN;
-        const promptTokens = result.usage?.prompt_tokens ?? NaN;
-        const sample: GenerationSample = {
-          round,
-          promptTokens,
-          completionTokens,
-          ttftMs: result.ttftMs,
-          totalMs: result.totalMs,
-          promptTokensPerSecond: promptRate(promptTokens, result.ttftMs),
-          decodeTokensPerSecond: decodeRate(completionTokens, result.lastTextMs - result.ttftMs),
-          finishReason: result.finishReason,
-        };
+        const sample = streamedSample(round, result);
         results[index].samples.push(sample);
         options.log(`  sweep round ${round + 1}/${options.rounds} threads ${options.threads[index]}: ttft ${sample.ttftMs.toFixed(0)} ms, ` +
-          `decode ${sample.decodeTokensPerSecond.toFixed(2)} tok/s (${completionTokens} tokens)`);
+          `decode ${sample.decodeTokensPerSecond.toFixed(2)} tok/s (${sample.completionTokens} tokens)`);
       }
     }
   } finally {
