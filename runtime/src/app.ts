@@ -20,6 +20,10 @@ export class App {
   /** Running generations, so a shutdown can stop them. */
   readonly running = new Set<AbortController>();
   private servedFirstRequest = false;
+  /** Set by a SnapStart restore until the next request takes it. */
+  private restorePending = false;
+  /** Epoch milliseconds of the last before-checkpoint hook, to report how old a restored snapshot is. */
+  checkpointedAt?: number;
 
   constructor(readonly config: Config) {
     this.gate = new GenerationGate(config.queueSize);
@@ -30,5 +34,21 @@ export class App {
     const cold = !this.servedFirstRequest;
     this.servedFirstRequest = true;
     return cold;
+  }
+
+  /**
+   * A SnapStart restore: this environment's model was loaded and warmed before the snapshot, so its first
+   * request is not a cold start; it is reported as `restored` instead.
+   */
+  markRestored(): void {
+    this.servedFirstRequest = true;
+    this.restorePending = true;
+  }
+
+  /** True for the first request after a restore. */
+  takeRestored(): boolean {
+    const restored = this.restorePending;
+    this.restorePending = false;
+    return restored;
   }
 }

@@ -35,6 +35,8 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_LOG_PROMPTS', default: 'false', description: '"true" adds prompt and answer text to the request log lines.' },
   { name: 'LLM_USE_MMAP', default: 'false', description: '"true" maps the GGUF file instead of reading it into memory: faster to load from a warm page cache, but llama.cpp keeps a repacked copy of most weights as well, so resident memory reaches about twice the file (docs/benchmarks).' },
   { name: 'LLM_METRICS_NAMESPACE', default: 'LlmFunctionUrl', description: 'CloudWatch namespace of the Embedded Metric Format log lines.' },
+  { name: 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', default: 'unset', description: 'SnapStart: the path the Lambda Web Adapter POSTs to before the snapshot; the server then runs one short generation so the snapshot holds a warm engine. The route exists only when set, and answers only local calls that did not come through an invocation.' },
+  { name: 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', default: 'unset', description: 'SnapStart: the path the Lambda Web Adapter POSTs to after a restore; the server reloads the bearer key from Secrets Manager and marks the next request "restored". Same rules as the before-checkpoint path.' },
 ];
 
 export interface Config {
@@ -61,6 +63,9 @@ export interface Config {
   readonly metricsNamespace: string;
   /** Lambda sets AWS_LAMBDA_FUNCTION_NAME; locally the metric dimension reads "local". */
   readonly functionName: string;
+  /** The SnapStart hook paths the Web Adapter calls; undefined when SnapStart is not in use. */
+  readonly snapStartBeforeCheckpointPath?: string;
+  readonly snapStartAfterRestorePath?: string;
 }
 
 /** A configuration mistake: the message names the variable, and the server refuses to start. */
@@ -94,6 +99,19 @@ function boolean(env: Env, name: string): boolean {
   if (lower === 'true' || lower === '1') return true;
   if (lower === 'false' || lower === '0') return false;
   throw new ConfigError(name, `expected "true" or "false", got "${raw}"`);
+}
+
+/** A hook path must not shadow an API route, and must be plain enough that the adapter can guard it. */
+function hookPath(env: Env, name: string): string | undefined {
+  const path = text(env, name);
+  if (path === undefined) return undefined;
+  if (!/^\/[A-Za-z0-9._~/-]+$/.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new ConfigError(name, `expected a plain absolute path such as /_snapstart/before-checkpoint, got "${path}"`);
+  }
+  if (path === '/health' || path.startsWith('/v1/') || path === '/v1') {
+    throw new ConfigError(name, `"${path}" is one of the server's own routes; use a path of its own such as /_snapstart/before-checkpoint`);
+  }
+  return path;
 }
 
 /**
@@ -148,6 +166,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LLM_METRICS_NAMESPACE', 'expected a CloudWatch namespace (letters, digits, . - _ / # : space; not starting with AWS/)');
   }
   const contextSize = integer(env, 'LLM_CONTEXT_SIZE', 4096, 64, 1_048_576);
+  const snapStartBeforeCheckpointPath = hookPath(env, 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH');
+  const snapStartAfterRestorePath = hookPath(env, 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH');
+  if (snapStartBeforeCheckpointPath !== undefined && snapStartBeforeCheckpointPath === snapStartAfterRestorePath) {
+    throw new ConfigError('AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', 'must differ from AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH');
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
@@ -171,6 +194,8 @@ export function loadConfig(env: Env = process.env): Config {
     useMmap: boolean(env, 'LLM_USE_MMAP'),
     metricsNamespace,
     functionName: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'local',
+    snapStartBeforeCheckpointPath,
+    snapStartAfterRestorePath,
   };
 }
 

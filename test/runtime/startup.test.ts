@@ -20,6 +20,7 @@ const CONTRACT = [
   'LLM_MODEL_S3_KEY', 'LLM_MODEL_ID', 'LLM_CONTEXT_SIZE', 'LLM_THREADS', 'LLM_MAX_TOKENS', 'LLM_MAX_GENERATION_SECONDS',
   'LLM_DEADLINE_MARGIN_MS', 'LLM_QUEUE_SIZE', 'LLM_MAX_BODY_BYTES', 'LLM_API_KEY', 'LLM_API_KEY_SECRET_ARN',
   'LLM_LOG_PROMPTS', 'LLM_USE_MMAP', 'LLM_METRICS_NAMESPACE',
+  'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH',
 ];
 
 function documentedVariables(): Array<{ name: string; default: string; description: string }> {
@@ -63,6 +64,11 @@ describe('the environment variables', () => {
     ['LLM_MODEL_S3_KEY', 'key-without-bucket'],
     ['LLM_METRICS_NAMESPACE', 'AWS/Lambda'],
     ['LLM_MODEL_ID', 'has spaces in it'],
+    ['AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', '/v1/chat/completions'],
+    ['AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', 'no-leading-slash'],
+    ['AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', '/health'],
+    ['AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', '/_snapstart/../v1/models'],
+    ['AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', '/hook%2fpath'],
   ];
 
   test('every invalid value is a ConfigError naming its variable (loadConfig, one process for all cases)', () => {

@@ -3,6 +3,7 @@ import {
   type ChatHistoryItem, type Llama, type LlamaChatResponseChunk, type LlamaContext,
   type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
+import { freshSeed } from '../entropy.js';
 import type { ChatMessage, Delta, EngineStop, GenerationOutcome, GenerationSettings, Sampling } from './types.js';
 
 export interface LlamaOptions {
@@ -148,6 +149,22 @@ export class Engine {
     });
   }
 
+  /**
+   * One short greedy generation, so that llama.cpp's compute buffers and graph and the tokenizer's caches
+   * exist before a SnapStart snapshot is taken (the first request after a restore then costs what a warm
+   * one does). The sequence is cleared afterwards: no prompt, not even this one, is kept in the snapshot.
+   * Returns the tokens sampled.
+   */
+  async warmUp(): Promise<number> {
+    const before = this.sequence.tokenMeter.getState();
+    try {
+      await this.chat.generateResponse([{ type: 'user', text: 'Hello' }, { type: 'model', response: [] }], { maxTokens: 4, temperature: 0 });
+    } finally {
+      await this.sequence.clearHistory();
+    }
+    return this.sequence.tokenMeter.diff(before).usedOutputTokens;
+  }
+
   async jsonGrammar(): Promise<LlamaGrammar> {
     return this.llama.getGrammarFor('json');
   }
@@ -211,7 +228,8 @@ function samplingOptions(sampling: Sampling) {
     temperature: sampling.temperature,
     topP: sampling.topP,
     topK: sampling.topK ?? 0,
-    seed: sampling.seed,
+    // node-llama-cpp's own default is the clock in whole seconds: same-second requests would sample alike.
+    seed: sampling.seed ?? freshSeed(),
     repeatPenalty: penalised
       ? { penalty: 1, frequencyPenalty: sampling.frequencyPenalty ?? 0, presencePenalty: sampling.presencePenalty ?? 0 }
       : false as const,
