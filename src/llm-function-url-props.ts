@@ -182,6 +182,18 @@ export interface LlmFunctionUrlProps {
   readonly lambdaWebAdapterImage?: string;
 
   /**
+   * Lambda SnapStart: each deployment publishes a version, Lambda loads and warms the model once and
+   * snapshots the environment, and cold starts resume from the snapshot instead of loading the model again.
+   * The Function URL, `url`, `grantInvokeUrl` and the Lambda metrics then point at the alias `live` on the
+   * latest version. Billed: caching the snapshot (per GB-second of memory while the version exists) and each
+   * restore (per GB) - see "Cold start" in the README. Needs the model in the image (not
+   * `LlmModel.fromBucket`) and /tmp at 512 MB; deployments take a few minutes longer while the snapshot is made.
+   *
+   * @default false
+   */
+  readonly snapStart?: boolean;
+
+  /**
    * A description of the function.
    *
    * @default - names the model

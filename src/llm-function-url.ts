@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Annotations, Duration, Names, Size, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Names, RemovalPolicy, Size, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,7 +18,10 @@ import {
   METRIC_DIMENSION_FUNCTION_NAME,
   RuntimeEnv,
   RuntimeMetric,
+  SNAPSTART_BUILD_TARGET,
 } from './runtime-contract';
+import { MIB } from './sizing/lambda-limits';
+import { publishSnapStartAlias, snapStartEnvironment, validateSnapStart } from './snap-start';
 import { estimateKvCacheBytesPerToken } from './sizing/kv-cache';
 import { tune, Tuning } from './sizing/tune';
 import { stageBuildContext } from './staging/build-context';
@@ -39,6 +42,13 @@ const DEFAULT_MAX_TOKENS = 2048;
 export class LlmFunctionUrl extends Construct {
   /** The Lambda function running the model server. */
   public readonly function: lambda.DockerImageFunction;
+
+  /**
+   * With `snapStart`, the alias `live` on the latest published version: the Function URL's target.
+   *
+   * @default - no alias: the Function URL invokes the function's $LATEST
+   */
+  public readonly alias?: lambda.IAlias;
 
   /** The Function URL. */
   public readonly functionUrl: lambda.FunctionUrl;
@@ -105,6 +115,15 @@ export class LlmFunctionUrl extends Construct {
     this.threads = tuning.threads;
     this.timeout = props.timeout ?? Duration.seconds(tuning.timeoutSeconds);
     this.ephemeralStorageSize = props.ephemeralStorageSize ?? Size.mebibytes(tuning.ephemeralStorageMb);
+    const snapStart = props.snapStart ?? false;
+    if (snapStart) {
+      this.validate(() => validateSnapStart({
+        downloadsAtStart: model.downloadsAtStart,
+        modelMb: model.sizeBytes / MIB,
+        ephemeralStorageMb: this.ephemeralStorageSize.isUnresolved() ? undefined : this.ephemeralStorageSize.toMebibytes(),
+        region: Stack.of(this).region,
+      }));
+    }
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -117,19 +136,22 @@ export class LlmFunctionUrl extends Construct {
     });
 
     this.function = new lambda.DockerImageFunction(this, 'Function', {
-      code: this.imageCode(model, architecture, props),
+      code: this.imageCode(model, architecture, snapStart, props),
       architecture,
       memorySize: this.memorySize,
       timeout: this.timeout,
       ephemeralStorageSize: this.ephemeralStorageSize,
       role: this.role,
       logGroup: this.logGroup,
-      environment: this.environment(model, invokeMode, props),
+      environment: this.environment(model, invokeMode, snapStart, props),
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: props.tracing,
       description: props.description ?? `OpenAI-compatible LLM server for ${this.modelId} (llm-function-url)`,
+      // A replaced SnapStart version is deleted, not kept: each one keeps a snapshot cached, and that is billed.
+      currentVersionOptions: snapStart ? { removalPolicy: RemovalPolicy.DESTROY } : undefined,
     });
-    this.functionUrl = this.function.addFunctionUrl({ authType, invokeMode, cors: props.cors });
+    this.alias = snapStart ? publishSnapStartAlias(this, this.function) : undefined;
+    this.functionUrl = this.invokeTarget.addFunctionUrl({ authType, invokeMode, cors: props.cors });
     this.url = this.functionUrl.url;
 
     this.warnAboutPublicAccess(authType, props);
@@ -142,7 +164,7 @@ export class LlmFunctionUrl extends Construct {
    * @param grantee the principal to allow
    */
   public grantInvokeUrl(grantee: iam.IGrantable): iam.Grant {
-    return this.function.grantInvokeUrl(grantee);
+    return this.invokeTarget.grantInvokeUrl(grantee);
   }
 
   /**
@@ -197,7 +219,7 @@ export class LlmFunctionUrl extends Construct {
    * @default - sum over 5 minutes
    */
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricErrors(props);
+    return this.invokeTarget.metricErrors(props);
   }
 
   /**
@@ -206,7 +228,7 @@ export class LlmFunctionUrl extends Construct {
    * @default - sum over 5 minutes
    */
   public metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricThrottles(props);
+    return this.invokeTarget.metricThrottles(props);
   }
 
   /**
@@ -215,7 +237,7 @@ export class LlmFunctionUrl extends Construct {
    * @default - average over 5 minutes
    */
   public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricDuration(props);
+    return this.invokeTarget.metricDuration(props);
   }
 
   /**
@@ -224,7 +246,7 @@ export class LlmFunctionUrl extends Construct {
    * @default - sum over 5 minutes
    */
   public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricInvocations(props);
+    return this.invokeTarget.metricInvocations(props);
   }
 
   private tune(model: LlmModelConfig, props: LlmFunctionUrlProps): Tuning {
@@ -256,7 +278,12 @@ export class LlmFunctionUrl extends Construct {
     return tuning;
   }
 
-  private imageCode(model: LlmModelConfig, architecture: lambda.Architecture, props: LlmFunctionUrlProps): lambda.DockerImageCode {
+  /** What callers reach: the SnapStart alias when there is one, else the function ($LATEST). */
+  private get invokeTarget(): lambda.IFunction {
+    return this.alias ?? this.function;
+  }
+
+  private imageCode(model: LlmModelConfig, architecture: lambda.Architecture, snapStart: boolean, props: LlmFunctionUrlProps): lambda.DockerImageCode {
     const outdir = Stage.of(this)?.outdir;
     if (!outdir) {
       throw new Error(`${this.node.path}: LlmFunctionUrl must be inside an App or Stage (it stages the image's build context in the cloud assembly)`);
@@ -274,12 +301,15 @@ export class LlmFunctionUrl extends Construct {
     return lambda.DockerImageCode.fromImageAsset(contextDir, {
       platform: architecture === lambda.Architecture.X86_64 ? ecrAssets.Platform.LINUX_AMD64 : ecrAssets.Platform.LINUX_ARM64,
       buildArgs,
+      // The labelled stage: Lambda publishes SnapStart versions only of images that allow it.
+      target: snapStart ? SNAPSTART_BUILD_TARGET : undefined,
     });
   }
 
-  private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, props: LlmFunctionUrlProps): { [name: string]: string } {
+  private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, snapStart: boolean, props: LlmFunctionUrlProps): { [name: string]: string } {
     const env: { [name: string]: string } = {
       ...model.environment,
+      ...(snapStart ? snapStartEnvironment() : {}),
       [RuntimeEnv.MODEL_ID]: this.modelId,
       [RuntimeEnv.CONTEXT_SIZE]: String(this.contextSize),
       [RuntimeEnv.THREADS]: String(this.threads),

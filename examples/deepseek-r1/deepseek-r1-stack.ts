@@ -30,6 +30,7 @@ export class DeepSeekR1Stack extends Stack {
       modelId: `deepseek-r1-distill-${settings.variant}`,
       architecture: settings.architecture,
       authType: settings.authType,
+      snapStart: settings.snapStart,
     });
 
     // The two Serverless-pack findings this stack keeps, each with the reason a reviewer can check (README).

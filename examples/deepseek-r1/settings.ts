@@ -8,6 +8,7 @@ export interface ExampleSettings {
   readonly model: ModelChoice;
   readonly architecture: lambda.Architecture;
   readonly authType: lambda.FunctionUrlAuthType;
+  readonly snapStart: boolean;
 }
 
 /** Where the GGUF file comes from. */
@@ -24,6 +25,7 @@ export const CONTEXT_KEYS = {
   modelFile: 'path of a local GGUF file to bake into the image instead of downloading one',
   architecture: 'arm64 | x86_64',
   auth: 'iam | none (none = public URL guarded by a generated bearer key)',
+  snapStart: 'true | false (true = cold starts resume from a snapshot of the loaded model; billed per GB cached and restored)',
 } as const;
 
 type ContextReader = (key: keyof typeof CONTEXT_KEYS) => unknown;
@@ -50,6 +52,7 @@ export function readSettings(read: ContextReader): ExampleSettings {
     model: readModelChoice(text, variant),
     architecture: oneOf('architecture', { arm64: lambda.Architecture.ARM_64, x86_64: lambda.Architecture.X86_64 }, 'arm64'),
     authType: oneOf('auth', { iam: lambda.FunctionUrlAuthType.AWS_IAM, none: lambda.FunctionUrlAuthType.NONE }, 'iam'),
+    snapStart: oneOf('snapStart', { true: true, false: false }, 'false'),
   };
 }
 

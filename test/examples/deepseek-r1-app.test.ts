@@ -50,7 +50,7 @@ function synthExample(context: Record<string, string>) {
   expect(exitCode).toBe(0);
   const stack = assembly.getStackByName('DeepSeekR1');
   const assetManifest = JSON.parse(fs.readFileSync(path.join(outdir, 'DeepSeekR1.assets.json'), 'utf8'));
-  const images = Object.values(assetManifest.dockerImages) as Array<{ source: { dockerBuildArgs?: Record<string, string>; platform?: string } }>;
+  const images = Object.values(assetManifest.dockerImages) as Array<{ source: { dockerBuildArgs?: Record<string, string>; dockerBuildTarget?: string; platform?: string } }>;
   return { template: Template.fromJSON(stack.template), images, outdir };
 }
 
@@ -112,6 +112,16 @@ describe('examples/deepseek-r1', () => {
     large.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     expect(large.images[0].source.dockerBuildArgs).toMatchObject({ MODEL_SHA256: DEEPSEEK_R1_MODELS['8b'].sha256 });
     expect(large.images[0].source.platform).toBe('linux/amd64');
+  });
+
+  test('-c snapStart=true: SnapStart version and alias "live" behind the URL, labelled image, still nag-clean', () => {
+    const { template, images } = synthExample({ snapStart: 'true' });
+    template.hasResourceProperties('AWS::Lambda::Function', { SnapStart: { ApplyOn: 'PublishedVersions' } });
+    template.resourceCountIs('AWS::Lambda::Version', 1);
+    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live' });
+    template.hasResourceProperties('AWS::Lambda::Url', { Qualifier: 'live', AuthType: 'AWS_IAM' });
+    expect(images[0].source.dockerBuildTarget).toBe('snapstart');
+    expect(() => synthExample({ snapStart: 'yes' })).toThrow(/context snapStart=yes: expected true \| false/);
   });
 
   test('a custom URL needs its checksum and size; bad context names the key', () => {
