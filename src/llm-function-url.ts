@@ -20,10 +20,10 @@ import {
   RuntimeMetric,
   SNAPSTART_BUILD_TARGET,
 } from './runtime-contract';
-import { MIB } from './sizing/lambda-limits';
-import { publishSnapStartAlias, snapStartEnvironment, validateSnapStart } from './snap-start';
 import { estimateKvCacheBytesPerToken } from './sizing/kv-cache';
+import { MIB } from './sizing/lambda-limits';
 import { tune, Tuning } from './sizing/tune';
+import { publishSnapStartAlias, snapStartEnvironment, validateSnapStart } from './snap-start';
 import { stageBuildContext } from './staging/build-context';
 
 /** Where the packaged runtime (Dockerfile, dist/, package.json, lockfile) sits relative to lib/. */
@@ -283,7 +283,8 @@ export class LlmFunctionUrl extends Construct {
     return this.alias ?? this.function;
   }
 
-  private imageCode(model: LlmModelConfig, architecture: lambda.Architecture, snapStart: boolean, props: LlmFunctionUrlProps): lambda.DockerImageCode {
+  private imageCode(model: LlmModelConfig, architecture: lambda.Architecture, snapStart: boolean,
+    props: LlmFunctionUrlProps): lambda.DockerImageCode {
     const outdir = Stage.of(this)?.outdir;
     if (!outdir) {
       throw new Error(`${this.node.path}: LlmFunctionUrl must be inside an App or Stage (it stages the image's build context in the cloud assembly)`);
@@ -306,7 +307,8 @@ export class LlmFunctionUrl extends Construct {
     });
   }
 
-  private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, snapStart: boolean, props: LlmFunctionUrlProps): { [name: string]: string } {
+  private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, snapStart: boolean,
+    props: LlmFunctionUrlProps): { [name: string]: string } {
     const env: { [name: string]: string } = {
       ...model.environment,
       ...(snapStart ? snapStartEnvironment() : {}),

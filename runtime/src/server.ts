@@ -25,6 +25,8 @@ async function loadModel(app: App, startedAt: number): Promise<void> {
     modelId: app.modelId,
     modelPath,
     loadMs: Math.round(performance.now() - loadStarted),
+    weightsMs: Math.round(engine.loadTimings.weightsMs),
+    contextMs: Math.round(engine.loadTimings.contextMs),
     contextSize: engine.contextSize,
     requestedContextSize: config.contextSize,
     threads: config.threads,

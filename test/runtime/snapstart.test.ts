@@ -152,7 +152,7 @@ describe('the SnapStart hook routes', () => {
 test('only loopback addresses count as local (the check behind the hook routes)', () => {
   const addresses = ['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1', '10.0.0.5', '192.168.1.2', '::ffff:10.1.2.3',
     'fe80::1', '2001:db8::1', '128.0.0.1', '127.0.0.1.evil', undefined];
-  const script = `import("./dist/http/local-call.js").then((m) => process.stdout.write(JSON.stringify(JSON.parse(process.argv[1]).map((a) => m.isLoopbackAddress(a ?? undefined)))))`;
+  const script = 'import("./dist/http/local-call.js").then((m) => process.stdout.write(JSON.stringify(JSON.parse(process.argv[1]).map((a) => m.isLoopbackAddress(a ?? undefined)))))';
   const verdicts = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script, JSON.stringify(addresses)], { cwd: RUNTIME_DIR, encoding: 'utf8' }));
   expect(verdicts).toEqual([true, true, true, true, false, false, false, false, false, false, false, false]);
 });

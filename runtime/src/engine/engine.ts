@@ -45,6 +45,11 @@ export class Engine {
     private readonly sequence: LlamaContextSequence,
     private readonly chat: LlamaChat,
     private readonly completion: LlamaCompletion,
+    /**
+     * Where loading went, for the start-up log's cold-start phases: the weights read (or mapped) and
+     * prepared for the CPU's kernels, then the context (KV cache and compute buffers) allocated.
+     */
+    readonly loadTimings: { readonly weightsMs: number; readonly contextMs: number },
   ) {}
 
   /** Loads llama.cpp's native bindings (about 0.6 s): independent of the model, so it runs alongside finding it. */
@@ -64,7 +69,9 @@ export class Engine {
 
   static async load(options: EngineOptions): Promise<Engine> {
     const { llama } = options;
+    const started = performance.now();
     const model = await llama.loadModel({ modelPath: options.modelPath, useMmap: options.useMmap });
+    const modelLoaded = performance.now();
     const context = await model.createContext({
       contextSize: options.contextSize,
       sequences: 1,
@@ -73,7 +80,8 @@ export class Engine {
     const sequence = context.getSequence();
     return new Engine(llama, model, context, sequence,
       new LlamaChat({ contextSequence: sequence }),
-      new LlamaCompletion({ contextSequence: sequence }));
+      new LlamaCompletion({ contextSequence: sequence }),
+      { weightsMs: modelLoaded - started, contextMs: performance.now() - modelLoaded });
   }
 
   /** The effective size: llama.cpp rounds the requested one up. */
