@@ -17,18 +17,21 @@ export class App {
   readyAt = 0;
   bearerKey?: BearerKey;
   readonly gate: GenerationGate;
-  /** Running generations, so a shutdown can stop them. */
-  readonly running = new Set<AbortController>();
-  private servedFirstRequest = false;
+  /** Running and queued generations, so a shutdown can stop them. */
+  readonly running = new Set<{ abort(cause: AbortCause): void }>();
+  private startedFirstGeneration = false;
 
   constructor(readonly config: Config) {
     this.gate = new GenerationGate(config.queueSize);
   }
 
-  /** True for the first request this process serves (a Lambda cold start), false afterwards. */
+  /**
+   * True for the first generation this process runs (the one that paid the Lambda cold start), false
+   * afterwards; requests that generate nothing (errors, /v1/models) never take it.
+   */
   takeColdStart(): boolean {
-    const cold = !this.servedFirstRequest;
-    this.servedFirstRequest = true;
+    const cold = !this.startedFirstGeneration;
+    this.startedFirstGeneration = true;
     return cold;
   }
 }

@@ -5,6 +5,7 @@ import { invocationContext } from './http/invocation-context.js';
 import { sendError } from './http/respond.js';
 import { errorFields, log } from './observability/log.js';
 import { logRequest } from './observability/request-metrics.js';
+import { ownValue } from './own-property.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { completions } from './routes/completions.js';
 import { health } from './routes/health.js';
@@ -31,7 +32,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
 const MODEL_PATH = /^\/v1\/models\/(.+)$/;
 
 function resolve(path: string): { route: Route; name: string } | undefined {
-  const route = ROUTES[path];
+  const route = ownValue(ROUTES, path);
   if (route !== undefined) return { route, name: path };
   const model = MODEL_PATH.exec(path);
   if (model !== null) {
@@ -54,7 +55,7 @@ async function dispatch(app: App, scope: RequestScope, path: string, method: str
     }
   }
   if (found === undefined) throw notFound(`Unknown path: ${method} ${path}.`);
-  const handler = found.route.methods[method];
+  const handler = ownValue(found.route.methods, method);
   if (handler === undefined) throw methodNotAllowed(method, path, Object.keys(found.route.methods));
   if (found.route.open !== true && app.state !== 'ready') throw notReady(app.state);
   await handler(scope);
@@ -67,7 +68,7 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
   const path = (req.url ?? '/').split('?')[0];
   const routeName = resolve(path)?.name ?? 'unknown';
   const scope: RequestScope = {
-    app, req, res, route: routeName, invocation: invocationContext(req.headers), arrivedAt, status: 0,
+    app, req, res, route: routeName, invocation: invocationContext(req.headers, app.config.trustLambdaContext), arrivedAt, status: 0,
   };
   res.setHeader('x-request-id', scope.invocation.requestId);
   try {
@@ -96,7 +97,7 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     route: routeName,
     method,
     status: scope.status,
-    coldStart: app.takeColdStart(),
+    coldStart: scope.coldStart ?? false,
     durationMs: performance.now() - arrivedAt,
     errorCode: scope.errorCode,
     generation: scope.generation,

@@ -13,7 +13,7 @@ let server: ServerHandle;
 
 beforeAll(async () => {
   server = await startServer({
-    env: { LLM_MODEL_PATH: model.path, LLM_MAX_BODY_BYTES: String(MAX_BODY), LLM_CONTEXT_SIZE: '256' },
+    env: { LLM_MODEL_PATH: model.path, LLM_MAX_BODY_BYTES: String(MAX_BODY), LLM_CONTEXT_SIZE: '256', LLM_TRUST_LAMBDA_CONTEXT: 'true' },
   });
 });
 

@@ -29,7 +29,8 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
       if (!req.complete) reject(new Error('the client closed the connection before sending the whole body'));
     });
   });
-  const text = Buffer.concat(chunks).toString('utf8');
+  // A byte-order mark is allowed before JSON text (RFC 8259 lets parsers ignore it); JSON.parse is not.
+  const text = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
   if (text.trim() === '') throw invalidRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
   let parsed: unknown;
   try {

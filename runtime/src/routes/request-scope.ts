@@ -13,6 +13,8 @@ export interface RequestScope {
   /** performance.now() when the request arrived. */
   readonly arrivedAt: number;
   status: number;
+  /** Set when the request's generation was the process's first (see App.takeColdStart). */
+  coldStart?: boolean;
   errorCode?: string;
   generation?: GenerationRecord;
   loggedPrompt?: unknown;
