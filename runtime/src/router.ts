@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from './app.js';
 import { ApiError, internalError, methodNotAllowed, notFound, notReady, unauthorized } from './http/api-error.js';
+import { discardRestOfBody } from './http/discard-body.js';
 import { invocationContext } from './http/invocation-context.js';
 import { sendError } from './http/respond.js';
 import { errorFields, log } from './observability/log.js';
@@ -28,6 +29,10 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/v1/models': { methods: { GET: listModels } },
   '/health': { methods: { GET: health, HEAD: health }, open: true },
 };
+
+/** Bounds on reading a refused body to its end (see discardRestOfBody). */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
+const DISCARD_MAX_MS = 10_000;
 
 const MODEL_PATH = /^\/v1\/models\/(.+)$/;
 
@@ -83,9 +88,9 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     scope.status = clientGone && !res.headersSent ? 499 : apiError.status;
     scope.errorCode = apiError.code ?? undefined;
     if (!res.headersSent) {
-      // Unread request bodies (413, early 4xx) would otherwise keep the connection busy.
+      // An unread body (413, early 4xx) is drained after the answer, within bounds, so the client gets it.
       sendError(res, apiError, req.complete ? {} : { Connection: 'close' });
-      if (!req.complete) req.resume();
+      discardRestOfBody(req, { maxBytes: DISCARD_MAX_BYTES, maxMs: DISCARD_MAX_MS });
     } else if (!res.writableEnded) {
       res.end();
     }
