@@ -17,10 +17,10 @@ export class App {
   readyAt = 0;
   bearerKey?: BearerKey;
   readonly gate: GenerationGate;
-  /** Running generations, so a shutdown can stop them. */
-  readonly running = new Set<AbortController>();
-  private servedFirstRequest = false;
-  /** Set by a SnapStart restore until the next request takes it. */
+  /** Running and queued generations, so a shutdown can stop them. */
+  readonly running = new Set<{ abort(cause: AbortCause): void }>();
+  private startedFirstGeneration = false;
+  /** Set by a SnapStart restore until the next generation takes it. */
   private restorePending = false;
   /** Epoch milliseconds of the last before-checkpoint hook, to report how old a restored snapshot is. */
   checkpointedAt?: number;
@@ -29,26 +29,21 @@ export class App {
     this.gate = new GenerationGate(config.queueSize);
   }
 
-  /** True for the first request this process serves (a Lambda cold start), false afterwards. */
-  takeColdStart(): boolean {
-    const cold = !this.servedFirstRequest;
-    this.servedFirstRequest = true;
-    return cold;
-  }
-
   /**
-   * A SnapStart restore: this environment's model was loaded and warmed before the snapshot, so its first
-   * request is not a cold start; it is reported as `restored` instead.
+   * How the environment of this generation started, for its log line: `coldStart` for the first generation
+   * the process runs (it paid the model load), `restored` for the first after a SnapStart restore (the model
+   * was loaded and warmed before the snapshot). Requests that generate nothing (errors, /v1/models) take neither.
    */
-  markRestored(): void {
-    this.servedFirstRequest = true;
-    this.restorePending = true;
+  takeStart(): { coldStart: boolean; restored: boolean } {
+    const start = { coldStart: !this.startedFirstGeneration, restored: this.restorePending };
+    this.startedFirstGeneration = true;
+    this.restorePending = false;
+    return start;
   }
 
-  /** True for the first request after a restore. */
-  takeRestored(): boolean {
-    const restored = this.restorePending;
-    this.restorePending = false;
-    return restored;
+  /** A SnapStart restore: the next generation is reported as restored, never as a cold start. */
+  markRestored(): void {
+    this.startedFirstGeneration = true;
+    this.restorePending = true;
   }
 }

@@ -1,11 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from './app.js';
 import { ApiError, internalError, methodNotAllowed, notFound, notReady, unauthorized } from './http/api-error.js';
+import { discardRestOfBody } from './http/discard-body.js';
 import { invocationContext } from './http/invocation-context.js';
 import { isLocalControlCall } from './http/local-call.js';
 import { sendError } from './http/respond.js';
 import { errorFields, log } from './observability/log.js';
 import { logRequest } from './observability/request-metrics.js';
+import { ownValue } from './own-property.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { completions } from './routes/completions.js';
 import { health } from './routes/health.js';
@@ -30,6 +32,10 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/health': { methods: { GET: health, HEAD: health }, open: true },
 };
 
+/** Bounds on reading a refused body to its end (see discardRestOfBody). */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
+const DISCARD_MAX_MS = 10_000;
+
 const MODEL_PATH = /^\/v1\/models\/(.+)$/;
 
 /** The route name of the SnapStart hooks in logs (their paths are configurable). */
@@ -38,7 +44,8 @@ const HOOK_ROUTE = 'snapstart-hook';
 type Resolved = { route: Route; name: string } | undefined;
 
 function resolve(app: App, req: IncomingMessage, path: string): Resolved {
-  if (Object.hasOwn(ROUTES, path)) return { route: ROUTES[path], name: path };
+  const route = ownValue(ROUTES, path);
+  if (route !== undefined) return { route, name: path };
   const { snapStartBeforeCheckpointPath: before, snapStartAfterRestorePath: after } = app.config;
   if ((path === before || path === after) && isLocalControlCall(req)) {
     return { route: { methods: { POST: path === before ? beforeCheckpoint : afterRestore }, open: true }, name: HOOK_ROUTE };
@@ -63,7 +70,7 @@ async function dispatch(app: App, scope: RequestScope, found: Resolved, path: st
     }
   }
   if (found === undefined) throw notFound(`Unknown path: ${method} ${path}.`);
-  const handler = found.route.methods[method];
+  const handler = ownValue(found.route.methods, method);
   if (handler === undefined) throw methodNotAllowed(method, path, Object.keys(found.route.methods));
   if (found.route.open !== true && app.state !== 'ready') throw notReady(app.state);
   await handler(scope);
@@ -78,7 +85,7 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
   const found = resolve(app, req, path);
   const routeName = found?.name ?? 'unknown';
   const scope: RequestScope = {
-    app, req, res, route: routeName, invocation: invocationContext(req.headers), arrivedAt, status: 0,
+    app, req, res, route: routeName, invocation: invocationContext(req.headers, app.config.trustLambdaContext), arrivedAt, status: 0,
   };
   res.setHeader('x-request-id', scope.invocation.requestId);
   try {
@@ -93,9 +100,9 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     scope.status = clientGone && !res.headersSent ? 499 : apiError.status;
     scope.errorCode = apiError.code ?? undefined;
     if (!res.headersSent) {
-      // Unread request bodies (413, early 4xx) would otherwise keep the connection busy.
+      // An unread body (413, early 4xx) is drained after the answer, within bounds, so the client gets it.
       sendError(res, apiError, req.complete ? {} : { Connection: 'close' });
-      if (!req.complete) req.resume();
+      discardRestOfBody(req, { maxBytes: DISCARD_MAX_BYTES, maxMs: DISCARD_MAX_MS });
     } else if (!res.writableEnded) {
       res.end();
     }
@@ -108,8 +115,8 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     route: routeName,
     method,
     status: scope.status,
-    coldStart: app.takeColdStart(),
-    restored: app.takeRestored(),
+    coldStart: scope.coldStart ?? false,
+    restored: scope.restored ?? false,
     durationMs: performance.now() - arrivedAt,
     errorCode: scope.errorCode,
     generation: scope.generation,

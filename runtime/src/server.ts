@@ -47,7 +47,8 @@ function onShutdown(app: App, server: Server): void {
     setTimeout(() => process.exit(0), 1500).unref();
     server.close();
     server.closeIdleConnections();
-    for (const controller of app.running) controller.abort(new Error('generation stopped: shutdown'));
+    // The running generation ends with what it has; queued ones get a retryable 503.
+    for (const generation of app.running) generation.abort('shutdown');
     while (app.running.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     await app.engine?.dispose().catch((error: unknown) => log({ level: 'warn', event: 'dispose_failed', ...errorFields(error) }));
     server.closeAllConnections();
@@ -83,6 +84,7 @@ export async function main(): Promise<void> {
     modelCacheDir: config.modelCacheDir,
     auth: config.apiKey !== undefined ? 'LLM_API_KEY' : config.apiKeySecretArn !== undefined ? 'LLM_API_KEY_SECRET_ARN' : 'none',
     logPrompts: config.logPrompts,
+    trustLambdaContext: config.trustLambdaContext,
     useMmap: config.useMmap,
   });
   if (config.threads > availableParallelism()) {
@@ -100,7 +102,10 @@ export async function main(): Promise<void> {
   });
   // Never let one connection's socket error (resets, garbage) reach the process.
   server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    // As Node's own default: a raw 400 only on a socket that is not already carrying a response (a
+    // malformed pipelined request behind a streamed answer would otherwise corrupt that answer).
+    const current = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && current?.headersSent !== true) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
   onShutdown(app, server);

@@ -39,7 +39,13 @@ function deadlineOf(context: Record<string, unknown> | undefined): number | unde
   return undefined;
 }
 
-export function invocationContext(headers: IncomingHttpHeaders): InvocationContext {
+/**
+ * The request id and deadline from the Lambda Web Adapter's headers when they are trusted (the adapter
+ * writes them, LLM_TRUST_LAMBDA_CONTEXT=true); otherwise a fresh id and no deadline, since any client could
+ * send the same headers.
+ */
+export function invocationContext(headers: IncomingHttpHeaders, trusted: boolean): InvocationContext {
+  if (!trusted) return { requestId: freshUuid() };
   const context = lambdaContext(headers);
   const candidates = [context?.request_id, header(headers, 'x-amzn-request-id'), header(headers, 'x-request-id')];
   // Ids come from headers a client can also send: only well-formed ones reach the logs.
