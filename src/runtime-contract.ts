@@ -9,6 +9,9 @@ export const RuntimeEnv = {
   MODEL_PATH: 'LLM_MODEL_PATH',
   MODEL_S3_BUCKET: 'LLM_MODEL_S3_BUCKET',
   MODEL_S3_KEY: 'LLM_MODEL_S3_KEY',
+  MODEL_S3_VERSION_ID: 'LLM_MODEL_S3_VERSION_ID',
+  /** Checked by the runtime after an S3 download (and after a URL download when run outside the image). */
+  MODEL_SHA256: 'LLM_MODEL_SHA256',
   MODEL_ID: 'LLM_MODEL_ID',
   CONTEXT_SIZE: 'LLM_CONTEXT_SIZE',
   THREADS: 'LLM_THREADS',
@@ -16,6 +19,10 @@ export const RuntimeEnv = {
   API_KEY_SECRET_ARN: 'LLM_API_KEY_SECRET_ARN',
   LOG_PROMPTS: 'LLM_LOG_PROMPTS',
   METRICS_NAMESPACE: 'LLM_METRICS_NAMESPACE',
+  QUEUE_SIZE: 'LLM_QUEUE_SIZE',
+  MAX_GENERATION_SECONDS: 'LLM_MAX_GENERATION_SECONDS',
+  DEADLINE_MARGIN_MS: 'LLM_DEADLINE_MARGIN_MS',
+  MAX_BODY_BYTES: 'LLM_MAX_BODY_BYTES',
   /** Read by the Lambda Web Adapter extension, not by the server: must match the Function URL's invoke mode. */
   LWA_INVOKE_MODE: 'AWS_LWA_INVOKE_MODE',
   /** Read by both: the adapter POSTs to these paths around a SnapStart snapshot, the server serves them. */
@@ -31,6 +38,13 @@ export const SnapStartHookPath = {
 
 /** The Dockerfile stage that carries the SnapStart label (the default, last stage does not). */
 export const SNAPSTART_BUILD_TARGET = 'snapstart';
+
+/**
+ * Names the runtime or the Web Adapter read, which `environment` may not set: the construct owns them
+ * (through its props) even when the current settings leave them unset.
+ */
+export const RESERVED_ENV_PREFIXES = ['LLM_', 'AWS_LWA_'] as const;
+export const RESERVED_ENV_NAMES = ['PORT', 'HOST'] as const;
 
 /** Docker build args of runtime/Dockerfile. */
 export const BuildArg = {

@@ -27,7 +27,7 @@ export class DeepSeekR1Stack extends Stack {
 
     this.llm = new LlmFunctionUrl(this, 'DeepSeekR1', {
       model,
-      modelId: `deepseek-r1-distill-${settings.variant}`,
+      modelId: settings.model.kind === 'url' ? settings.model.modelId : undefined,
       architecture: settings.architecture,
       authType: settings.authType,
       snapStart: settings.snapStart,

@@ -18,10 +18,11 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'HOST', default: '127.0.0.1', description: 'Bind address (the Dockerfile sets 0.0.0.0).' },
   { name: 'LLM_MODEL_PATH', default: 'unset', description: 'GGUF file to serve. When unset, the model comes from S3 (LLM_MODEL_S3_BUCKET/KEY) or is downloaded from LLM_MODEL_URL.' },
   { name: 'LLM_MODEL_URL', default: 'the pinned DeepSeek-R1-Distill-Qwen-1.5B Q4_K_M GGUF', description: 'Model downloaded (once, into LLM_MODEL_CACHE_DIR) when no path and no S3 object is set.' },
-  { name: 'LLM_MODEL_SHA256', default: 'the pinned checksum for the default URL, else unset', description: 'Expected SHA-256 of the downloaded model (64 hex characters).' },
+  { name: 'LLM_MODEL_SHA256', default: 'the pinned checksum for the default URL, else unset', description: 'Expected SHA-256 of the model downloaded from LLM_MODEL_URL or S3 (64 hex characters); a mismatch deletes the download and stops the start.' },
   { name: 'LLM_MODEL_CACHE_DIR', default: '$XDG_CACHE_HOME or ~/.cache, + /llm-function-url/models; /tmp/llm-function-url/models when HOME is not writable', description: 'Where downloaded models are kept between runs.' },
   { name: 'LLM_MODEL_S3_BUCKET', default: 'unset', description: 'S3 bucket of the model, fetched into /tmp at start (needs LLM_MODEL_S3_KEY; endpoint override: AWS_ENDPOINT_URL_S3).' },
   { name: 'LLM_MODEL_S3_KEY', default: 'unset', description: 'S3 key of the model (needs LLM_MODEL_S3_BUCKET).' },
+  { name: 'LLM_MODEL_S3_VERSION_ID', default: 'unset (the current version)', description: 'S3 version id of the model object to fetch (needs LLM_MODEL_S3_BUCKET and LLM_MODEL_S3_KEY).' },
   { name: 'LLM_MODEL_ID', default: 'the model file name without .gguf', description: 'Model id reported by /v1/models and in every response.' },
   { name: 'LLM_CONTEXT_SIZE', default: '4096', description: 'Context size in tokens (prompt + answer). llama.cpp rounds it up to a multiple of 256; the effective size is logged at start.' },
   { name: 'LLM_THREADS', default: 'os.availableParallelism()', description: 'CPU threads used to evaluate the model.' },
@@ -49,6 +50,7 @@ export interface Config {
   readonly modelCacheDir: string;
   readonly s3Bucket?: string;
   readonly s3Key?: string;
+  readonly s3VersionId?: string;
   readonly modelId?: string;
   readonly contextSize: number;
   readonly threads: number;
@@ -149,6 +151,10 @@ export function loadConfig(env: Env = process.env): Config {
     const [set, missing] = s3Bucket !== undefined ? ['LLM_MODEL_S3_BUCKET', 'LLM_MODEL_S3_KEY'] : ['LLM_MODEL_S3_KEY', 'LLM_MODEL_S3_BUCKET'];
     throw new ConfigError(set, `is set but ${missing} is not; set both or neither`);
   }
+  const s3VersionId = text(env, 'LLM_MODEL_S3_VERSION_ID');
+  if (s3VersionId !== undefined && s3Key === undefined) {
+    throw new ConfigError('LLM_MODEL_S3_VERSION_ID', 'is set but LLM_MODEL_S3_BUCKET and LLM_MODEL_S3_KEY are not');
+  }
   const modelUrl = text(env, 'LLM_MODEL_URL') ?? DEFAULT_MODEL_URL;
   try {
     const url = new URL(modelUrl);
@@ -191,6 +197,7 @@ export function loadConfig(env: Env = process.env): Config {
     modelCacheDir: text(env, 'LLM_MODEL_CACHE_DIR') ?? defaultModelCacheDir(env),
     s3Bucket,
     s3Key,
+    ...(s3VersionId !== undefined ? { s3VersionId } : {}),
     modelId,
     contextSize,
     threads: integer(env, 'LLM_THREADS', availableParallelism(), 1, 1024),

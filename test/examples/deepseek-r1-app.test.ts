@@ -107,6 +107,10 @@ describe('examples/deepseek-r1', () => {
     expect(memoryOf(large.template)).toBeGreaterThan(memoryOf(small.template));
     expect(memoryOf(large.template)).toBeGreaterThan(DEEPSEEK_R1_MODELS['8b'].sizeBytes / 2 ** 20);
 
+    // The example README quotes the 8B's memory: it must be what synth gives.
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'deepseek-r1', 'README.md'), 'utf8');
+    expect(readme).toContain(`-c model=8b                  # 4.9 GB model: the tuner gives it ${memoryOf(large.template).toLocaleString('en-US')} MB of memory`);
+
     large.template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
     large.template.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'] });
     large.template.hasOutput('ApiKeySecretArn', {});
@@ -134,5 +138,18 @@ describe('examples/deepseek-r1', () => {
 
     const custom = synthExample({ modelUrl: url, modelSha256: 'b'.repeat(64), modelSizeBytes: String(2 * 2 ** 30) });
     expect(custom.images[0].source.dockerBuildArgs).toMatchObject({ MODEL_URL: url, MODEL_SHA256: 'b'.repeat(64) });
+    expect(() => synthExample({ modelUrl: url, modelSha256: 'b'.repeat(64), modelSizeBytes: '1000', modelKvCacheBytesPerToken: 'lots' })).toThrow(/context modelKvCacheBytesPerToken=lots/);
+  });
+
+  test('a custom URL never borrows the catalog entry\'s KV shape or name: the estimate, or the shape given', () => {
+    const url = 'https://models.example.com/pinned/abc/my-model.gguf';
+    const custom = { modelUrl: url, modelSha256: 'b'.repeat(64), modelSizeBytes: String(4 * 2 ** 30) };
+    const functionOf = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties;
+    // 4 GiB with the library's estimate (256 KiB/token = 1,024 MB at 4k): 4,096 + 1,024 + 512 + 410 -> 6,080 MB.
+    const estimated = functionOf(synthExample(custom).template);
+    expect(estimated.MemorySize).toBe(6080);
+    expect(estimated.Environment.Variables.LLM_MODEL_ID).toBe('my-model');
+    // With the shape given (the 1.5B distill's 28 KiB/token = 112 MB): 5,184 MB.
+    expect(functionOf(synthExample({ ...custom, modelKvCacheBytesPerToken: '28672' }).template).MemorySize).toBe(5184);
   });
 });
