@@ -100,6 +100,11 @@ const demo = project.addTask('demo', {
 });
 demo.prependSpawn(runtimeBuild);
 
+project.addTask('bench:cold-start', {
+  description: 'Cold start of the image phase by phase (page cache dropped/warm, read/mmap) and the SnapStart restore path; needs docker or podman',
+  exec: 'ts-node --project tsconfig.dev.json test/bench/cold-start.ts',
+});
+
 project.addTask('bench', {
   description: 'Benchmark the server against raw node-llama-cpp on a DeepSeek-R1-1.5B-shaped model',
   exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-bench.ts',

@@ -22,7 +22,8 @@ export interface LlmFunctionUrlProps {
   /**
    * A prebuilt image of the runtime (`LlmImage.fromEcr`) instead of building `runtime/Dockerfile` during
    * `cdk deploy`: for pipelines without Docker or QEMU. It must be built from this package's `runtime/`
-   * for `architecture`. `baseImage` and `lambdaWebAdapterImage` do not apply to it.
+   * for `architecture` (with `snapStart`, its `snapstart` stage: `docker build --target snapstart`, which
+   * carries the label Lambda requires). `baseImage` and `lambdaWebAdapterImage` do not apply to it.
    *
    * @default - the bundled runtime is built at deploy time (needs Docker with BuildKit)
    */
@@ -297,6 +298,20 @@ export interface LlmFunctionUrlProps {
    * @default - the runtime Dockerfile's default, a release tag of the adapter
    */
   readonly lambdaWebAdapterImage?: string;
+
+  /**
+   * Lambda SnapStart: each deployment publishes a version, Lambda loads and warms the model once and
+   * snapshots the environment, and cold starts resume from the snapshot instead of loading the model again.
+   * The Function URL, `url`, `grantInvokeUrl` and the Lambda metrics then point at the alias `live` on the
+   * latest version. Billed: caching the snapshot (per GB-second of memory while the version exists) and each
+   * restore (per GB) - see "Cold start" in the README. Needs the model in the image (not
+   * `LlmModel.fromBucket`) and /tmp at 512 MB; deployments take a few minutes longer while the snapshot is made.
+   * With a prebuilt `image`, build it from the runtime Dockerfile's `snapstart` target (`--target snapstart`,
+   * which adds the label Lambda requires), or publishing the version fails.
+   *
+   * @default false
+   */
+  readonly snapStart?: boolean;
 
   /**
    * A description of the function.

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -22,7 +22,9 @@ import {
 } from './runtime-contract';
 import { mergeUserEnvironment, tunableEnvironment } from './runtime-environment';
 import { estimateKvCacheBytesPerToken } from './sizing/kv-cache';
+import { MIB } from './sizing/lambda-limits';
 import { tune, Tuning } from './sizing/tune';
+import { publishSnapStartAlias, snapStartEnvironment, validateSnapStart } from './snap-start';
 
 const DEFAULT_CONTEXT_SIZE = 4096;
 const DEFAULT_MAX_TOKENS = 2048;
@@ -38,6 +40,13 @@ const DEFAULT_MAX_TOKENS = 2048;
 export class LlmFunctionUrl extends Construct implements iam.IGrantable {
   /** The Lambda function running the model server. */
   public readonly function: lambda.IFunction;
+
+  /**
+   * With `snapStart`, the alias `live` on the latest published version: the Function URL's target.
+   *
+   * @default - no alias: the Function URL invokes the function's $LATEST
+   */
+  public readonly alias?: lambda.IAlias;
 
   /** The Function URL. */
   public readonly functionUrl: lambda.IFunctionUrl;
@@ -118,6 +127,16 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     this.threads = tuning.threads;
     this.timeout = props.timeout ?? Duration.seconds(tuning.timeoutSeconds);
     this.ephemeralStorageSize = props.ephemeralStorageSize ?? Size.mebibytes(tuning.ephemeralStorageMb);
+    // SnapStart: what Lambda would refuse when publishing the version, refused here
+    const snapStart = props.snapStart ?? false;
+    if (snapStart) {
+      this.validate(() => validateSnapStart({
+        downloadsAtStart: model.downloadsAtStart,
+        modelMb: model.sizeBytes / MIB,
+        ephemeralStorageMb: this.ephemeralStorageSize.isUnresolved() ? undefined : this.ephemeralStorageSize.toMebibytes(),
+        region: Stack.of(this).region,
+      }));
+    }
 
     // Key, logs and role
     this.apiKeySecret = this.validate(() => resolveApiKeySecret(this, authType, props.requireApiKey, props.apiKeySecret));
@@ -137,7 +156,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
 
     // Image and function
     const environment = this.validate(() => this.environment(model, invokeMode, tuning, props));
-    const code = this.validate(() => imageCode(this, model, { ...props, architecture }));
+    const code = this.validate(() => imageCode(this, model, { ...props, architecture, snapStart }));
     const fn = new lambda.DockerImageFunction(this, 'Function', {
       code,
       architecture,
@@ -153,13 +172,16 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: props.tracing,
       description: props.description ?? `OpenAI-compatible LLM server for ${this.modelId} (llm-function-url)`,
+      // A replaced SnapStart version is deleted, not kept: each one keeps a snapshot cached, and that is billed.
+      currentVersionOptions: snapStart ? { removalPolicy: RemovalPolicy.DESTROY } : undefined,
     });
     this.function = fn;
     // The first cold start must find its permissions (and the VPC access) attached.
     fn.node.addDependency(execution.policy);
+    this.alias = snapStart ? publishSnapStartAlias(this, fn) : undefined;
 
     // URL
-    this.functionUrl = fn.addFunctionUrl({ authType, invokeMode, cors: props.cors });
+    this.functionUrl = this.invokeTarget.addFunctionUrl({ authType, invokeMode, cors: props.cors });
     this.url = this.functionUrl.url;
 
     this.warnAboutPublicAccess(authType, props);
@@ -172,7 +194,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
    * @param grantee the principal to allow
    */
   public grantInvokeUrl(grantee: iam.IGrantable): iam.Grant {
-    return this.function.grantInvokeUrl(grantee);
+    return this.invokeTarget.grantInvokeUrl(grantee);
   }
 
   /**
@@ -227,7 +249,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
    * @default - sum over 5 minutes
    */
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricErrors(props);
+    return this.invokeTarget.metricErrors(props);
   }
 
   /**
@@ -236,7 +258,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
    * @default - sum over 5 minutes
    */
   public metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricThrottles(props);
+    return this.invokeTarget.metricThrottles(props);
   }
 
   /**
@@ -245,7 +267,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
    * @default - average over 5 minutes
    */
   public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricDuration(props);
+    return this.invokeTarget.metricDuration(props);
   }
 
   /**
@@ -254,7 +276,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
    * @default - sum over 5 minutes
    */
   public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricInvocations(props);
+    return this.invokeTarget.metricInvocations(props);
   }
 
   private tune(model: LlmModelConfig, props: LlmFunctionUrlProps): Tuning {
@@ -295,9 +317,15 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     return tuning;
   }
 
+  /** What callers reach: the SnapStart alias when there is one, else the function ($LATEST). */
+  private get invokeTarget(): lambda.IFunction {
+    return this.alias ?? this.function;
+  }
+
   private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, tuning: Tuning, props: LlmFunctionUrlProps): { [name: string]: string } {
     const env: { [name: string]: string } = {
       ...model.environment,
+      ...(props.snapStart ? snapStartEnvironment() : {}),
       [RuntimeEnv.MODEL_ID]: this.modelId,
       [RuntimeEnv.CONTEXT_SIZE]: String(this.contextSize),
       [RuntimeEnv.THREADS]: String(this.threads),

@@ -25,7 +25,19 @@ export const RuntimeEnv = {
   MAX_BODY_BYTES: 'LLM_MAX_BODY_BYTES',
   /** Read by the Lambda Web Adapter extension, not by the server: must match the Function URL's invoke mode. */
   LWA_INVOKE_MODE: 'AWS_LWA_INVOKE_MODE',
+  /** Read by both: the adapter POSTs to these paths around a SnapStart snapshot, the server serves them. */
+  SNAPSTART_BEFORE_CHECKPOINT_PATH: 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH',
+  SNAPSTART_AFTER_RESTORE_PATH: 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH',
 } as const;
+
+/** The server's SnapStart hook routes (paths no API route uses; the adapter refuses outside calls to them). */
+export const SnapStartHookPath = {
+  BEFORE_CHECKPOINT: '/_snapstart/before-checkpoint',
+  AFTER_RESTORE: '/_snapstart/after-restore',
+} as const;
+
+/** The Dockerfile stage that carries the SnapStart label (the default, last stage does not). */
+export const SNAPSTART_BUILD_TARGET = 'snapstart';
 
 /**
  * Names the runtime or the Web Adapter read, which `environment` may not set: the construct owns them

@@ -50,6 +50,7 @@ export class DeepSeekR1Stack extends Stack {
       modelId: settings.model.kind === 'url' ? settings.model.modelId : undefined,
       architecture: settings.architecture,
       authType: settings.authType,
+      snapStart: settings.snapStart,
       ...regulated,
       ...props.overrides,
     });

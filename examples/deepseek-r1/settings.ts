@@ -10,6 +10,7 @@ export interface ExampleSettings {
   readonly authType: lambda.FunctionUrlAuthType;
   /** The regulated variant: VPC, KMS keys, reserved concurrency, five cdk-nag packs (README "Compliance"). */
   readonly compliance: boolean;
+  readonly snapStart: boolean;
 }
 
 /** Where the GGUF file comes from. */
@@ -37,6 +38,7 @@ export const CONTEXT_KEYS = {
   architecture: 'arm64 | x86_64',
   auth: 'iam | none (none = public URL guarded by a generated bearer key)',
   compliance: 'true | false (true = VPC, KMS keys, reserved concurrency; checked by the NIST 800-53 R5, HIPAA and PCI DSS packs too)',
+  snapStart: 'true | false (true = cold starts resume from a snapshot of the loaded model; billed per GB cached and restored)',
 } as const;
 
 type ContextReader = (key: keyof typeof CONTEXT_KEYS) => unknown;
@@ -71,6 +73,7 @@ export function readSettings(read: ContextReader): ExampleSettings {
     architecture: oneOf('architecture', { arm64: lambda.Architecture.ARM_64, x86_64: lambda.Architecture.X86_64 }, 'arm64'),
     authType,
     compliance,
+    snapStart: oneOf('snapStart', { true: true, false: false }, 'false'),
   };
 }
 

@@ -31,11 +31,14 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_DEADLINE_MARGIN_MS', default: '1500', description: 'Stop generating this long before the Lambda invocation deadline (x-amzn-lambda-context), so the answer so far can still be sent.' },
   { name: 'LLM_QUEUE_SIZE', default: '4', description: 'Requests allowed to wait behind the running generation; more get 429 with Retry-After.' },
   { name: 'LLM_MAX_BODY_BYTES', default: '1048576', description: 'Request body cap in bytes; larger bodies get 413.' },
-  { name: 'LLM_API_KEY', default: 'unset', description: 'Bearer key every route but /health requires (local use).' },
+  { name: 'LLM_API_KEY', default: 'unset', description: 'Bearer key every route but /health requires (local use). Set but blank is refused at start (never silently open).' },
   { name: 'LLM_API_KEY_SECRET_ARN', default: 'unset', description: 'Secrets Manager secret holding the bearer key, read once at start (SecretString is the key, or JSON with an "apiKey" field; endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER).' },
   { name: 'LLM_LOG_PROMPTS', default: 'false', description: '"true" adds prompt and answer text to the request log lines.' },
   { name: 'LLM_USE_MMAP', default: 'false', description: '"true" maps the GGUF file instead of reading it into memory: faster to load from a warm page cache, but llama.cpp keeps a repacked copy of most weights as well, so resident memory reaches about twice the file (docs/benchmarks).' },
+  { name: 'LLM_TRUST_LAMBDA_CONTEXT', default: 'false', description: '"true" takes the request id and the invocation deadline from the x-amzn-lambda-context, x-amzn-request-id and x-request-id headers. Only behind the Lambda Web Adapter (the Dockerfile sets it), where the adapter writes them; elsewhere any client could send them.' },
   { name: 'LLM_METRICS_NAMESPACE', default: 'LlmFunctionUrl', description: 'CloudWatch namespace of the Embedded Metric Format log lines.' },
+  { name: 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', default: 'unset', description: 'SnapStart: the path the Lambda Web Adapter POSTs to before the snapshot; the server then runs one short generation so the snapshot holds a warm engine. The route exists only when set, and answers only local calls that did not come through an invocation.' },
+  { name: 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', default: 'unset', description: 'SnapStart: the path the Lambda Web Adapter POSTs to after a restore; the server reloads the bearer key from Secrets Manager and marks the next request "restored". Same rules as the before-checkpoint path.' },
 ];
 
 export interface Config {
@@ -61,8 +64,13 @@ export interface Config {
   readonly logPrompts: boolean;
   readonly useMmap: boolean;
   readonly metricsNamespace: string;
+  /** Take the request id and deadline from the Lambda Web Adapter's headers (LLM_TRUST_LAMBDA_CONTEXT). */
+  readonly trustLambdaContext: boolean;
   /** Lambda sets AWS_LAMBDA_FUNCTION_NAME; locally the metric dimension reads "local". */
   readonly functionName: string;
+  /** The SnapStart hook paths the Web Adapter calls; undefined when SnapStart is not in use. */
+  readonly snapStartBeforeCheckpointPath?: string;
+  readonly snapStartAfterRestorePath?: string;
 }
 
 /** A configuration mistake: the message names the variable, and the server refuses to start. */
@@ -78,6 +86,14 @@ type Env = Readonly<Record<string, string | undefined>>;
 function text(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/** A secret that is set must hold something: a blank one would otherwise read as "no key" and open the server. */
+function secretText(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined) return undefined;
+  if (value.trim() === '') throw new ConfigError(name, 'is set but blank; set a key, or unset the variable to run without one');
+  return value.trim();
 }
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -96,6 +112,19 @@ function boolean(env: Env, name: string): boolean {
   if (lower === 'true' || lower === '1') return true;
   if (lower === 'false' || lower === '0') return false;
   throw new ConfigError(name, `expected "true" or "false", got "${raw}"`);
+}
+
+/** A hook path must not shadow an API route, and must be plain enough that the adapter can guard it. */
+function hookPath(env: Env, name: string): string | undefined {
+  const path = text(env, name);
+  if (path === undefined) return undefined;
+  if (!/^\/[A-Za-z0-9._~/-]+$/.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new ConfigError(name, `expected a plain absolute path such as /_snapstart/before-checkpoint, got "${path}"`);
+  }
+  if (path === '/health' || path.startsWith('/v1/') || path === '/v1') {
+    throw new ConfigError(name, `"${path}" is one of the server's own routes; use a path of its own such as /_snapstart/before-checkpoint`);
+  }
+  return path;
 }
 
 /**
@@ -141,8 +170,8 @@ export function loadConfig(env: Env = process.env): Config {
   if (modelId !== undefined && !/^[\w.:/@+-]{1,128}$/.test(modelId)) {
     throw new ConfigError('LLM_MODEL_ID', 'expected 1 to 128 letters, digits or . _ - : / @ +');
   }
-  const apiKey = text(env, 'LLM_API_KEY');
-  const apiKeySecretArn = text(env, 'LLM_API_KEY_SECRET_ARN');
+  const apiKey = secretText(env, 'LLM_API_KEY');
+  const apiKeySecretArn = secretText(env, 'LLM_API_KEY_SECRET_ARN');
   if (apiKey !== undefined && apiKeySecretArn !== undefined) {
     throw new ConfigError('LLM_API_KEY', 'set LLM_API_KEY or LLM_API_KEY_SECRET_ARN, not both');
   }
@@ -154,6 +183,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LLM_METRICS_NAMESPACE', 'expected a CloudWatch namespace (letters, digits, . - _ / # : space; not starting with AWS/)');
   }
   const contextSize = integer(env, 'LLM_CONTEXT_SIZE', 4096, 64, 1_048_576);
+  const snapStartBeforeCheckpointPath = hookPath(env, 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH');
+  const snapStartAfterRestorePath = hookPath(env, 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH');
+  if (snapStartBeforeCheckpointPath !== undefined && snapStartBeforeCheckpointPath === snapStartAfterRestorePath) {
+    throw new ConfigError('AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', 'must differ from AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH');
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
@@ -177,7 +211,10 @@ export function loadConfig(env: Env = process.env): Config {
     logPrompts: boolean(env, 'LLM_LOG_PROMPTS'),
     useMmap: boolean(env, 'LLM_USE_MMAP'),
     metricsNamespace,
+    trustLambdaContext: boolean(env, 'LLM_TRUST_LAMBDA_CONTEXT'),
     functionName: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'local',
+    snapStartBeforeCheckpointPath,
+    snapStartAfterRestorePath,
   };
 }
 

@@ -1,16 +1,20 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from './app.js';
 import { ApiError, internalError, methodNotAllowed, notFound, notReady, unauthorized } from './http/api-error.js';
+import { discardRestOfBody } from './http/discard-body.js';
 import { invocationContext } from './http/invocation-context.js';
+import { isLocalControlCall } from './http/local-call.js';
 import { sendError } from './http/respond.js';
 import { errorFields, log } from './observability/log.js';
 import { logRequest } from './observability/request-metrics.js';
+import { ownValue } from './own-property.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { completions } from './routes/completions.js';
 import { health } from './routes/health.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import type { RequestScope } from './routes/request-scope.js';
 import { seed } from './routes/seed.js';
+import { afterRestore, beforeCheckpoint } from './snapstart/hooks.js';
 
 type Handler = (scope: RequestScope) => Promise<void>;
 
@@ -28,11 +32,24 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/health': { methods: { GET: health, HEAD: health }, open: true },
 };
 
+/** Bounds on reading a refused body to its end (see discardRestOfBody). */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
+const DISCARD_MAX_MS = 10_000;
+
 const MODEL_PATH = /^\/v1\/models\/(.+)$/;
 
-function resolve(path: string): { route: Route; name: string } | undefined {
-  const route = ROUTES[path];
+/** The route name of the SnapStart hooks in logs (their paths are configurable). */
+const HOOK_ROUTE = 'snapstart-hook';
+
+type Resolved = { route: Route; name: string } | undefined;
+
+function resolve(app: App, req: IncomingMessage, path: string): Resolved {
+  const route = ownValue(ROUTES, path);
   if (route !== undefined) return { route, name: path };
+  const { snapStartBeforeCheckpointPath: before, snapStartAfterRestorePath: after } = app.config;
+  if ((path === before || path === after) && isLocalControlCall(req)) {
+    return { route: { methods: { POST: path === before ? beforeCheckpoint : afterRestore }, open: true }, name: HOOK_ROUTE };
+  }
   const model = MODEL_PATH.exec(path);
   if (model !== null) {
     let id: string;
@@ -46,15 +63,14 @@ function resolve(path: string): { route: Route; name: string } | undefined {
   return undefined;
 }
 
-async function dispatch(app: App, scope: RequestScope, path: string, method: string): Promise<void> {
-  const found = resolve(path);
+async function dispatch(app: App, scope: RequestScope, found: Resolved, path: string, method: string): Promise<void> {
   if (found?.route.open !== true) {
     if (app.bearerKey !== undefined && !app.bearerKey.accepts(scope.req.headers)) {
       throw unauthorized('Missing or incorrect API key: send "Authorization: Bearer <key>".');
     }
   }
   if (found === undefined) throw notFound(`Unknown path: ${method} ${path}.`);
-  const handler = found.route.methods[method];
+  const handler = ownValue(found.route.methods, method);
   if (handler === undefined) throw methodNotAllowed(method, path, Object.keys(found.route.methods));
   if (found.route.open !== true && app.state !== 'ready') throw notReady(app.state);
   await handler(scope);
@@ -65,13 +81,15 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
   const arrivedAt = performance.now();
   const method = req.method ?? 'GET';
   const path = (req.url ?? '/').split('?')[0];
-  const routeName = resolve(path)?.name ?? 'unknown';
+  // The SnapStart hooks exist only for calls from inside the environment: anyone else gets a plain 404.
+  const found = resolve(app, req, path);
+  const routeName = found?.name ?? 'unknown';
   const scope: RequestScope = {
-    app, req, res, route: routeName, invocation: invocationContext(req.headers), arrivedAt, status: 0,
+    app, req, res, route: routeName, invocation: invocationContext(req.headers, app.config.trustLambdaContext), arrivedAt, status: 0,
   };
   res.setHeader('x-request-id', scope.invocation.requestId);
   try {
-    await dispatch(app, scope, path, method);
+    await dispatch(app, scope, found, path, method);
   } catch (error) {
     const apiError = error instanceof ApiError ? error : internalError();
     // A client that left mid-body is not a server failure.
@@ -82,21 +100,23 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     scope.status = clientGone && !res.headersSent ? 499 : apiError.status;
     scope.errorCode = apiError.code ?? undefined;
     if (!res.headersSent) {
-      // Unread request bodies (413, early 4xx) would otherwise keep the connection busy.
+      // An unread body (413, early 4xx) is drained after the answer, within bounds, so the client gets it.
       sendError(res, apiError, req.complete ? {} : { Connection: 'close' });
-      if (!req.complete) req.resume();
+      discardRestOfBody(req, { maxBytes: DISCARD_MAX_BYTES, maxMs: DISCARD_MAX_MS });
     } else if (!res.writableEnded) {
       res.end();
     }
   }
   if (scope.status === 0) scope.status = res.statusCode;
-  if (routeName === '/health') return;
+  // Health checks are polled; the hooks log events of their own.
+  if (routeName === '/health' || routeName === HOOK_ROUTE) return;
   logRequest({
     requestId: scope.invocation.requestId,
     route: routeName,
     method,
     status: scope.status,
-    coldStart: app.takeColdStart(),
+    coldStart: scope.coldStart ?? false,
+    restored: scope.restored ?? false,
     durationMs: performance.now() - arrivedAt,
     errorCode: scope.errorCode,
     generation: scope.generation,

@@ -1,21 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { App } from './app.js';
-import { fetchApiKeyFromSecret } from './auth/secret-key.js';
-import { BearerKey } from './auth/bearer-key.js';
+import { loadBearerKey } from './auth/bearer-key-source.js';
 import { ConfigError, loadConfig, modelIdFor, type Config } from './config.js';
 import { resolveModel } from './model-path.js';
 import { errorFields, log } from './observability/log.js';
 import { handleRequest } from './router.js';
-
-async function bearerKeyFor(config: Config): Promise<BearerKey | undefined> {
-  if (config.apiKey !== undefined) return new BearerKey(config.apiKey);
-  if (config.apiKeySecretArn === undefined) return undefined;
-  const started = performance.now();
-  const key = new BearerKey(await fetchApiKeyFromSecret(config.apiKeySecretArn));
-  log({ event: 'api_key_loaded', source: 'secretsmanager', ms: Math.round(performance.now() - started) });
-  return key;
-}
 
 async function loadModel(app: App, startedAt: number): Promise<void> {
   const { config } = app;
@@ -35,6 +25,8 @@ async function loadModel(app: App, startedAt: number): Promise<void> {
     modelId: app.modelId,
     modelPath,
     loadMs: Math.round(performance.now() - loadStarted),
+    weightsMs: Math.round(engine.loadTimings.weightsMs),
+    contextMs: Math.round(engine.loadTimings.contextMs),
     contextSize: engine.contextSize,
     requestedContextSize: config.contextSize,
     threads: config.threads,
@@ -55,7 +47,8 @@ function onShutdown(app: App, server: Server): void {
     setTimeout(() => process.exit(0), 1500).unref();
     server.close();
     server.closeIdleConnections();
-    for (const controller of app.running) controller.abort(new Error('generation stopped: shutdown'));
+    // The running generation ends with what it has; queued ones get a retryable 503.
+    for (const generation of app.running) generation.abort('shutdown');
     while (app.running.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     await app.engine?.dispose().catch((error: unknown) => log({ level: 'warn', event: 'dispose_failed', ...errorFields(error) }));
     server.closeAllConnections();
@@ -91,6 +84,7 @@ export async function main(): Promise<void> {
     modelCacheDir: config.modelCacheDir,
     auth: config.apiKey !== undefined ? 'LLM_API_KEY' : config.apiKeySecretArn !== undefined ? 'LLM_API_KEY_SECRET_ARN' : 'none',
     logPrompts: config.logPrompts,
+    trustLambdaContext: config.trustLambdaContext,
     useMmap: config.useMmap,
   });
   if (config.threads > availableParallelism()) {
@@ -108,7 +102,10 @@ export async function main(): Promise<void> {
   });
   // Never let one connection's socket error (resets, garbage) reach the process.
   server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    // As Node's own default: a raw 400 only on a socket that is not already carrying a response (a
+    // malformed pipelined request behind a streamed answer would otherwise corrupt that answer).
+    const current = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+    if (socket.writable && current?.headersSent !== true) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     else socket.destroy();
   });
   onShutdown(app, server);
@@ -128,7 +125,7 @@ export async function main(): Promise<void> {
   log({ event: 'listening', host: config.host, port: typeof address === 'object' && address !== null ? address.port : config.port });
 
   try {
-    const [bearerKey] = await Promise.all([bearerKeyFor(config), loadModel(app, startedAt)]);
+    const [bearerKey] = await Promise.all([loadBearerKey(config), loadModel(app, startedAt)]);
     app.bearerKey = bearerKey;
   } catch (error) {
     log({ level: 'error', event: 'startup_failed', ...errorFields(error) });

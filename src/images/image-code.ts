@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { LlmImage } from './llm-image';
 import { LlmModelConfig } from '../models/model-config';
-import { BuildArg } from '../runtime-contract';
+import { BuildArg, SNAPSTART_BUILD_TARGET } from '../runtime-contract';
 import { stageBuildContext } from '../staging/build-context';
 
 /** Where the packaged runtime (Dockerfile, dist/, package.json, lockfile) sits relative to lib/images/. */
@@ -17,6 +17,8 @@ export interface ImageChoice {
   readonly baseImage?: string;
   readonly lambdaWebAdapterImage?: string;
   readonly architecture: lambda.Architecture;
+  /** Build the Dockerfile's SnapStart target (the image labelled for SnapStart). */
+  readonly snapStart: boolean;
 }
 
 /**
@@ -55,5 +57,7 @@ export function imageCode(scope: Construct, model: LlmModelConfig, choice: Image
   return lambda.DockerImageCode.fromImageAsset(contextDir, {
     platform: choice.architecture === lambda.Architecture.X86_64 ? ecrAssets.Platform.LINUX_AMD64 : ecrAssets.Platform.LINUX_ARM64,
     buildArgs,
+    // The labelled stage: Lambda publishes SnapStart versions only of images that allow it.
+    target: choice.snapStart ? SNAPSTART_BUILD_TARGET : undefined,
   });
 }

@@ -63,6 +63,16 @@ describe('examples/deepseek-r1', () => {
     expect(large.images[0].source.platform).toBe('linux/amd64');
   });
 
+  test('-c snapStart=true: SnapStart version and alias "live" behind the URL, labelled image, still nag-clean', () => {
+    const { template, images } = synthExample({ snapStart: 'true' });
+    template.hasResourceProperties('AWS::Lambda::Function', { SnapStart: { ApplyOn: 'PublishedVersions' } });
+    template.resourceCountIs('AWS::Lambda::Version', 1);
+    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live' });
+    template.hasResourceProperties('AWS::Lambda::Url', { Qualifier: 'live', AuthType: 'AWS_IAM' });
+    expect(images[0].source.dockerBuildTarget).toBe('snapstart');
+    expect(() => synthExample({ snapStart: 'yes' })).toThrow(/context snapStart=yes: expected true \| false/);
+  });
+
   test('a custom URL needs its checksum and size; bad context names the key', () => {
     const url = 'https://models.example.com/pinned/abc/model.gguf';
     expect(() => synthExample({ modelUrl: url })).toThrow(/modelSha256/);

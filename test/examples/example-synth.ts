@@ -51,7 +51,8 @@ export function synthExample(context: Record<string, string>, stackProps?: Pick<
   expect(exitCode).toBe(0);
   const stack = assembly.getStackByName('DeepSeekR1');
   const assetManifest = JSON.parse(fs.readFileSync(path.join(outdir, 'DeepSeekR1.assets.json'), 'utf8'));
-  const images = Object.values(assetManifest.dockerImages) as Array<{ source: { dockerBuildArgs?: Record<string, string>; platform?: string } }>;
+  type ImageSource = { dockerBuildArgs?: Record<string, string>; dockerBuildTarget?: string; platform?: string };
+  const images = Object.values(assetManifest.dockerImages) as Array<{ source: ImageSource }>;
   return { template: Template.fromJSON(stack.template), images, outdir };
 }
 

@@ -13,7 +13,7 @@ let server: ServerHandle;
 
 beforeAll(async () => {
   server = await startServer({
-    env: { LLM_MODEL_PATH: model.path, LLM_MAX_BODY_BYTES: String(MAX_BODY), LLM_CONTEXT_SIZE: '256' },
+    env: { LLM_MODEL_PATH: model.path, LLM_MAX_BODY_BYTES: String(MAX_BODY), LLM_CONTEXT_SIZE: '256', LLM_TRUST_LAMBDA_CONTEXT: 'true' },
   });
 });
 
@@ -137,9 +137,28 @@ describe('413 for bodies over LLM_MAX_BODY_BYTES', () => {
     await expectStillServing();
   });
 
+  test('3 MB posted with Node\'s fetch, which reads only after sending: it still receives the 413 (issue 10)', async () => {
+    const res = await fetch(`${server.url}/v1/chat/completions`, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(3_000_000),
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as any).error.code).toBe('request_too_large');
+    await expectStillServing();
+  });
+
   test('sent chunked, without Content-Length: refused while reading', async () => {
     const res = await call(server.url, '/', { method: 'POST', body: big, chunked: true });
     expectError(res, 413, { param: null, code: 'request_too_large' });
+    await expectStillServing();
+  });
+});
+
+describe('bodies that are not UTF-8 (issue 10)', () => {
+  test('bytes FF FE inside a JSON string: 400 invalid_json saying so, not a reply to mangled text', async () => {
+    const body = Buffer.concat([Buffer.from('{"messages": [{"role": "user", "content": "a'), Buffer.from([0xff, 0xfe]), Buffer.from('b"}]}')]);
+    const res = await call(server.url, '/v1/chat/completions', { method: 'POST', body });
+    expectError(res, 400, { param: null, code: 'invalid_json' });
+    expect(res.json.error.message).toMatch(/UTF-8/);
     await expectStillServing();
   });
 });

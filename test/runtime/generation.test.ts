@@ -23,6 +23,7 @@ beforeAll(async () => {
       LLM_MODEL_PATH: model.path,
       AWS_LAMBDA_FUNCTION_NAME: 'runtime-test-function',
       LLM_METRICS_NAMESPACE: 'RuntimeTests',
+      LLM_TRUST_LAMBDA_CONTEXT: 'true',
     },
   });
 });

@@ -21,7 +21,7 @@ describe('one server with LLM_MAX_TOKENS, LLM_QUEUE_SIZE=1 and the default deadl
 
   beforeAll(async () => {
     server = await startServer({
-      env: { LLM_MODEL_PATH: model.path, LLM_MAX_TOKENS: String(CAP), LLM_QUEUE_SIZE: '1', LLM_CONTEXT_SIZE: '16384' },
+      env: { LLM_MODEL_PATH: model.path, LLM_MAX_TOKENS: String(CAP), LLM_QUEUE_SIZE: '1', LLM_CONTEXT_SIZE: '16384', LLM_TRUST_LAMBDA_CONTEXT: 'true' },
     });
   });
 

@@ -1,4 +1,5 @@
 import { invalidRequest } from '../http/api-error.js';
+import { ownValue } from '../own-property.js';
 
 type Json = Record<string, unknown>;
 
@@ -17,11 +18,16 @@ export class Fields {
   }
 
   has(name: string): boolean {
-    return this.body[name] !== undefined && this.body[name] !== null;
+    return this.raw(name) !== undefined;
+  }
+
+  /** The object's own field names. */
+  keys(): string[] {
+    return Object.keys(this.body);
   }
 
   raw(name: string): unknown {
-    const value = this.body[name];
+    const value = ownValue(this.body, name);
     return value === null ? undefined : value;
   }
 

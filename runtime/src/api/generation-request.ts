@@ -1,7 +1,8 @@
 import { invalidRequest } from '../http/api-error.js';
 import type { ChatMessage, Sampling } from '../engine/types.js';
 import { Fields } from './fields.js';
-import { checkSchemaTypes } from './json-schema-check.js';
+import { checkJsonSchema } from './json-schema-check.js';
+import { ownValue } from '../own-property.js';
 
 export type ResponseFormat =
   | { readonly type: 'text' }
@@ -32,6 +33,7 @@ function commonFields(fields: Fields): Omit<GenerationRequest, 'messages' | 'pro
   fields.string('model');
   fields.string('user');
   fields.unsupported('n', (value) => value === 1, 'it returns one choice per request (n = 1)');
+  fields.unsupported('reasoning_effort', () => false, 'use max_reasoning_tokens (or reasoning.max_tokens) to bound the reasoning');
   const maxCompletionTokens = fields.integer('max_completion_tokens', 1, TOKENS_MAX);
   const maxTokens = fields.integer('max_tokens', 1, TOKENS_MAX);
   const stream = fields.boolean('stream') ?? false;
@@ -47,12 +49,31 @@ function commonFields(fields: Fields): Omit<GenerationRequest, 'messages' | 'pro
       seed: fields.integer('seed', 0, UINT32_MAX),
       frequencyPenalty: fields.number('frequency_penalty', -2, 2),
       presencePenalty: fields.number('presence_penalty', -2, 2),
+      logitBias: logitBias(fields),
     },
     responseFormat: responseFormat(fields),
     stream,
     includeUsage,
     ...reasoningControls(fields),
   };
+}
+
+/**
+ * OpenAI's logit_bias: {"<token id>": -100..100}, added to the token's logit (node-llama-cpp's token
+ * bias); -100 bans the token. Ids beyond the vocabulary are refused once the model is known.
+ */
+function logitBias(fields: Fields): ReadonlyMap<number, number> | undefined {
+  const bias = fields.object('logit_bias');
+  if (bias === undefined) return undefined;
+  const map = new Map<number, number>();
+  for (const key of bias.keys()) {
+    if (!/^\d{1,9}$/.test(key)) {
+      throw invalidRequest(`'${bias.param(key)}': logit_bias keys must be token ids (whole numbers), got ${JSON.stringify(key)}.`, bias.param(key));
+    }
+    const value = bias.number(key, -100, 100);
+    if (value !== undefined && value !== 0) map.set(Number(key), value);
+  }
+  return map;
 }
 
 /**
@@ -83,7 +104,7 @@ function responseFormat(fields: Fields): ResponseFormat {
     jsonSchema.boolean('strict');
     jsonSchema.object('schema', { required: true });
     const schema = jsonSchema.raw('schema') as Record<string, unknown>;
-    checkSchemaTypes(schema, jsonSchema.param('schema'));
+    checkJsonSchema(schema, jsonSchema.param('schema'));
     return { type, schema };
   }
   throw invalidRequest(`'${format.param('type')}' must be "text", "json_object" or "json_schema", got ${JSON.stringify(type)}.`, format.param('type'));
@@ -125,7 +146,7 @@ function messages(fields: Fields): ChatMessage[] {
     }
     const message = new Fields(item as Record<string, unknown>, param);
     const roleName = message.string('role', { required: true })!;
-    const role = ROLES[roleName];
+    const role = ownValue(ROLES, roleName);
     if (role === undefined) {
       throw invalidRequest(`'${message.param('role')}' must be "system", "developer", "user" or "assistant", got ${JSON.stringify(roleName)} (tools are not supported).`, message.param('role'), 'invalid_value');
     }
@@ -137,6 +158,7 @@ function messages(fields: Fields): ChatMessage[] {
 export function parseChatRequest(body: Record<string, unknown>): GenerationRequest {
   const fields = new Fields(body);
   fields.unsupported('tools', (value) => Array.isArray(value) && value.length === 0, 'tool calling is not supported');
+  fields.unsupported('tool_choice', (value) => value === 'none' || value === 'auto', 'tool calling is not supported');
   fields.unsupported('functions', (value) => Array.isArray(value) && value.length === 0, 'function calling is not supported');
   fields.unsupported('logprobs', (value) => value === false, 'log probabilities are not returned');
   fields.unsupported('top_logprobs', (value) => value === 0, 'log probabilities are not returned');

@@ -1,36 +1,66 @@
 import { invalidRequest } from '../http/api-error.js';
+import { ownValue } from '../own-property.js';
 
 const TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null', 'object', 'array']);
 const SUBSCHEMA_MAPS = ['properties', '$defs', 'definitions'];
 const SUBSCHEMA_LISTS = ['oneOf', 'anyOf', 'allOf', 'prefixItems'];
 const SUBSCHEMAS = ['items', 'additionalProperties', 'not'];
+/** The only reference form node-llama-cpp 3.21.1 resolves; anything else becomes "any value". */
+const REF_PREFIX = '#/$defs/';
+const MAX_DEPTH = 64;
+
+type Schema = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Schema => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const refused = (message: string, param: string) => invalidRequest(message, param, 'invalid_json_schema');
 
 /**
- * node-llama-cpp turns a JSON schema into a grammar without complaining about what it does not know
- * (an unknown `type` simply allows any value), so the one mistake that silently drops the constraint is
- * caught here: every `type` must be a JSON type.
+ * node-llama-cpp turns a JSON schema into a grammar without complaining about what it cannot express: an
+ * unknown `type` allows any value, and a `$ref` it cannot resolve (another prefix, a missing definition) or
+ * a recursive one loses its constraint. Those are refused here, naming the path, instead of silently
+ * producing unconstrained output.
  */
-export function checkSchemaTypes(schema: unknown, param: string, depth = 0): void {
-  if (depth > 64 || schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
-  const node = schema as Record<string, unknown>;
-  if (node.type !== undefined) {
-    const types = Array.isArray(node.type) ? node.type : [node.type];
-    for (const type of types) {
-      if (typeof type !== 'string' || !TYPES.has(type)) {
-        throw invalidRequest(`'${param}.type' must be a JSON type (${[...TYPES].join(', ')}), got ${JSON.stringify(type)}.`,
-          `${param}.type`, 'invalid_json_schema');
-      }
-    }
-  }
+export function checkJsonSchema(schema: unknown, param: string): void {
+  walk(schema, param, {}, [], 0);
+}
+
+function walk(schema: unknown, param: string, outerDefs: Readonly<Schema>, refStack: readonly string[], depth: number): void {
+  if (!isObject(schema)) return;
+  if (depth > MAX_DEPTH) throw refused(`'${param}' nests deeper than ${MAX_DEPTH} levels.`, param);
+  const defs = isObject(schema.$defs) ? { ...outerDefs, ...schema.$defs } : outerDefs;
+  checkType(schema, param);
+  if (schema.$ref !== undefined) followRef(schema.$ref, `${param}.$ref`, defs, refStack, depth);
   for (const key of SUBSCHEMA_MAPS) {
-    const map = node[key];
-    if (map !== null && typeof map === 'object' && !Array.isArray(map)) {
-      for (const [name, child] of Object.entries(map)) checkSchemaTypes(child, `${param}.${key}.${name}`, depth + 1);
-    }
+    const map = ownValue(schema, key);
+    if (isObject(map)) for (const [name, child] of Object.entries(map)) walk(child, `${param}.${key}.${name}`, defs, refStack, depth + 1);
   }
   for (const key of SUBSCHEMA_LISTS) {
-    const list = node[key];
-    if (Array.isArray(list)) list.forEach((child, index) => checkSchemaTypes(child, `${param}.${key}[${index}]`, depth + 1));
+    const list = ownValue(schema, key);
+    if (Array.isArray(list)) list.forEach((child, index) => walk(child, `${param}.${key}[${index}]`, defs, refStack, depth + 1));
   }
-  for (const key of SUBSCHEMAS) checkSchemaTypes(node[key], `${param}.${key}`, depth + 1);
+  for (const key of SUBSCHEMAS) walk(ownValue(schema, key), `${param}.${key}`, defs, refStack, depth + 1);
+}
+
+function checkType(schema: Schema, param: string): void {
+  const type = ownValue(schema, 'type');
+  if (type === undefined) return;
+  for (const each of Array.isArray(type) ? type : [type]) {
+    if (typeof each !== 'string' || !TYPES.has(each)) {
+      throw refused(`'${param}.type' must be a JSON type (${[...TYPES].join(', ')}), got ${JSON.stringify(each)}.`, `${param}.type`);
+    }
+  }
+}
+
+function followRef(ref: unknown, param: string, defs: Readonly<Schema>, refStack: readonly string[], depth: number): void {
+  if (typeof ref !== 'string' || !ref.startsWith(REF_PREFIX)) {
+    throw refused(`'${param}' must point into "$defs" ("${REF_PREFIX}<name>"), got ${JSON.stringify(ref)}: no other reference can be enforced.`, param);
+  }
+  const name = ref.slice(REF_PREFIX.length);
+  const target = ownValue(defs, name);
+  if (!isObject(target)) throw refused(`'${param}' points to ${JSON.stringify(ref)}, which is not defined in "$defs".`, param);
+  if (refStack.includes(name)) {
+    throw refused(`'${param}' makes the schema recursive (${[...refStack, name].join(' -> ')}): a recursive schema cannot be enforced.`, param);
+  }
+  walk(target, param, defs, [...refStack, name], depth + 1);
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { freshRandomBytes } from '../entropy.js';
 
 /** OpenAI's finish reasons that this server produces. */
 export type FinishReason = 'stop' | 'length';
@@ -14,7 +14,7 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
 
 /** Ids shaped like OpenAI's: a prefix and 29 random letters and digits. */
 export function responseId(prefix: 'chatcmpl' | 'cmpl'): string {
-  const bytes = randomBytes(29);
+  const bytes = freshRandomBytes(29);
   let id = '';
   for (const byte of bytes) id += ALPHABET[byte % ALPHABET.length];
   return `${prefix}-${id}`;

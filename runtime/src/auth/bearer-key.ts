@@ -9,6 +9,8 @@ export class BearerKey {
   private readonly expected: Buffer;
 
   constructor(key: string) {
+    // Fail closed: a blank key would make every client "authorised" with an empty bearer value.
+    if (key.trim() === '') throw new Error('the bearer key is blank');
     this.expected = digest(key);
   }
 

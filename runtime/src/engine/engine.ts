@@ -1,9 +1,17 @@
 import {
-  getLlama, LlamaChat, LlamaCompletion, LlamaLogLevel,
-  type ChatHistoryItem, type Llama, type LlamaChatResponseChunk, type LlamaContext,
+  getLlama, LlamaChat, LlamaCompletion, LlamaLogLevel, TokenBias,
+  type ChatHistoryItem, type Llama, type LlamaContext,
   type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
-import type { ChatMessage, Delta, EngineStop, GenerationOutcome, GenerationSettings, Sampling } from './types.js';
+import { freshSeed } from '../entropy.js';
+import { OutputCollector } from './output-collector.js';
+import type { ChatMessage, EngineStop, GenerationOutcome, GenerationSettings, Sampling } from './types.js';
+
+/**
+ * A prompt longer than this many characters per context token is probed before it is tokenized in full:
+ * a prefix of that length is tokenized and, if it alone overflows the context, the prompt is refused.
+ */
+const PROBE_CHARS_PER_TOKEN = 8;
 
 export interface LlamaOptions {
   readonly threads: number;
@@ -37,6 +45,8 @@ export interface PreparedText {
  * system prompt of its own; LlamaCompletion continues raw text.
  */
 export class Engine {
+  private jsonGrammarPromise?: Promise<LlamaGrammar>;
+
   private constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
@@ -44,6 +54,11 @@ export class Engine {
     private readonly sequence: LlamaContextSequence,
     private readonly chat: LlamaChat,
     private readonly completion: LlamaCompletion,
+    /**
+     * Where loading went, for the start-up log's cold-start phases: the weights read (or mapped) and
+     * prepared for the CPU's kernels, then the context (KV cache and compute buffers) allocated.
+     */
+    readonly loadTimings: { readonly weightsMs: number; readonly contextMs: number },
   ) {}
 
   /** Loads llama.cpp's native bindings (about 0.6 s): independent of the model, so it runs alongside finding it. */
@@ -63,7 +78,9 @@ export class Engine {
 
   static async load(options: EngineOptions): Promise<Engine> {
     const { llama } = options;
+    const started = performance.now();
     const model = await llama.loadModel({ modelPath: options.modelPath, useMmap: options.useMmap });
+    const modelLoaded = performance.now();
     const context = await model.createContext({
       contextSize: options.contextSize,
       sequences: 1,
@@ -72,7 +89,8 @@ export class Engine {
     const sequence = context.getSequence();
     return new Engine(llama, model, context, sequence,
       new LlamaChat({ contextSequence: sequence }),
-      new LlamaCompletion({ contextSequence: sequence }));
+      new LlamaCompletion({ contextSequence: sequence }),
+      { weightsMs: modelLoaded - started, contextMs: performance.now() - modelLoaded });
   }
 
   /** The effective size: llama.cpp rounds the requested one up. */
@@ -107,21 +125,23 @@ export class Engine {
     return { tokens, promptTokens: tokens.length + (bos !== null ? 1 : 0) };
   }
 
+  private samplingOptions(sampling: Sampling) {
+    return samplingOptionsFor(this.model, sampling);
+  }
+
   /** Room left for generated tokens after a prompt of this size (the last slot stays free). */
   roomAfter(promptTokens: number): number {
     return this.context.contextSize - 1 - promptTokens;
   }
 
   async generateChat(prepared: PreparedChat, settings: GenerationSettings): Promise<GenerationOutcome> {
-    const collector = new OutputCollector(settings.onDelta);
-    return this.metered(collector, settings.signal, async () => {
+    return this.metered(settings, async (collector, signal) => {
       const result = await this.chat.generateResponse(prepared.history, {
-        ...samplingOptions(settings.sampling),
+        ...this.samplingOptions(settings.sampling),
         maxTokens: settings.maxTokens,
-        customStopTriggers: settings.stop.length > 0 ? [...settings.stop] : undefined,
         grammar: settings.grammar,
         budgets: settings.maxReasoningTokens !== undefined ? { thoughtTokens: settings.maxReasoningTokens } : undefined,
-        signal: settings.signal,
+        signal,
         stopOnAbortSignal: true,
         onResponseChunk: (chunk) => collector.chatChunk(chunk),
       });
@@ -130,14 +150,12 @@ export class Engine {
   }
 
   async generateText(prepared: PreparedText, settings: GenerationSettings): Promise<GenerationOutcome> {
-    const collector = new OutputCollector(settings.onDelta);
-    return this.metered(collector, settings.signal, async () => {
+    return this.metered(settings, async (collector, signal) => {
       const result = await this.completion.generateCompletionWithMeta(prepared.tokens, {
-        ...samplingOptions(settings.sampling),
+        ...this.samplingOptions(settings.sampling),
         maxTokens: settings.maxTokens,
-        customStopTriggers: settings.stop.length > 0 ? [...settings.stop] : undefined,
         grammar: settings.grammar,
-        signal: settings.signal,
+        signal,
         stopOnAbortSignal: true,
         // The caller already checked the prompt fits: never drop or shift tokens silently.
         disableContextShift: true,
@@ -148,13 +166,55 @@ export class Engine {
     });
   }
 
-  async jsonGrammar(): Promise<LlamaGrammar> {
-    return this.llama.getGrammarFor('json');
+  /**
+   * One short greedy generation, so that llama.cpp's compute buffers and graph and the tokenizer's caches
+   * exist before a SnapStart snapshot is taken (the first request after a restore then costs what a warm
+   * one does). The sequence is cleared afterwards: no prompt, not even this one, is kept in the snapshot.
+   * Returns the tokens sampled.
+   */
+  async warmUp(): Promise<number> {
+    const before = this.sequence.tokenMeter.getState();
+    try {
+      await this.chat.generateResponse([{ type: 'user', text: 'Hello' }, { type: 'model', response: [] }], { maxTokens: 4, temperature: 0 });
+    } finally {
+      await this.sequence.clearHistory();
+    }
+    return this.sequence.tokenMeter.diff(before).usedOutputTokens;
+  }
+
+  /** node-llama-cpp reads and parses its JSON grammar file on each call: build it once. */
+  jsonGrammar(): Promise<LlamaGrammar> {
+    this.jsonGrammarPromise ??= this.llama.getGrammarFor('json');
+    return this.jsonGrammarPromise;
   }
 
   async jsonSchemaGrammar(schema: Readonly<Record<string, unknown>>): Promise<LlamaGrammar> {
     // The schema was checked to be an object; node-llama-cpp checks the supported subset itself.
     return this.llama.createGrammarForJsonSchema(schema as never);
+  }
+
+  /** Number of tokens in the vocabulary: the valid token ids (logit_bias keys) are 0 to this minus 1. */
+  get vocabularySize(): number {
+    const tokens: unknown = this.model.fileInfo.metadata.tokenizer?.ggml?.tokens;
+    return Array.isArray(tokens) ? tokens.length : 0;
+  }
+
+  /**
+   * A lower bound on the prompt tokens when these texts certainly overflow the context, else undefined.
+   * Tokenizes at most contextSize * PROBE_CHARS_PER_TOKEN characters, so a huge prompt is refused without
+   * being tokenized (or rendered) in full. Each text is tokenized on its own, as the chat template renders
+   * it; cutting the last one can add at most one token, which the template's role markers more than cover.
+   */
+  promptCertainlyExceeds(texts: readonly string[]): number | undefined {
+    let budget = this.contextSize * PROBE_CHARS_PER_TOKEN;
+    if (texts.reduce((total, text) => total + text.length, 0) <= budget) return undefined;
+    let tokens = 0;
+    for (const text of texts) {
+      if (budget <= 0) break;
+      tokens += this.model.tokenize(text.slice(0, budget), false).length;
+      budget -= text.length;
+    }
+    return tokens > this.contextSize ? tokens : undefined;
   }
 
   async dispose(): Promise<void> {
@@ -165,23 +225,28 @@ export class Engine {
 
   /**
    * Runs one generation and counts the tokens it sampled from the sequence's meter: every sampled token,
-   * the reasoning and its tags included, which is what max_tokens limits too.
+   * the reasoning and its tags included, which is what max_tokens limits too. A stop sequence ends the
+   * generation through its own abort signal, told apart from the caller's.
    */
-  private async metered(collector: OutputCollector, signal: AbortSignal,
-    run: () => Promise<string>): Promise<GenerationOutcome> {
+  private async metered(settings: GenerationSettings,
+    run: (collector: OutputCollector, signal: AbortSignal) => Promise<string>): Promise<GenerationOutcome> {
+    const stopped = new AbortController();
+    const collector = new OutputCollector(settings.stop, settings.onDelta, () => stopped.abort());
+    const signal = AbortSignal.any([settings.signal, stopped.signal]);
     const before = this.sequence.tokenMeter.getState();
-    let stop: EngineStop;
+    let reason: string;
     try {
-      stop = toEngineStop(await run());
+      reason = await run(collector, signal);
     } catch (error) {
       // An abort before the first token throws instead of returning what exists (nothing).
       if (!signal.aborted) {
         await this.sequence.clearHistory().catch(() => undefined);
         throw error;
       }
-      stop = 'aborted';
+      reason = 'abort';
     }
-    if (signal.aborted) stop = 'aborted';
+    const stop: EngineStop = collector.stopped ? 'stop' : settings.signal.aborted ? 'aborted' : toEngineStop(reason);
+    collector.finish();
     // The meter counts evaluations that produced logits: one per sampled token, the end-of-sequence
     // token included. OpenAI does not bill the end token, so neither do we.
     const sampled = this.sequence.tokenMeter.diff(before).usedOutputTokens;
@@ -205,45 +270,24 @@ function toEngineStop(reason: string): EngineStop {
 }
 
 /** OpenAI semantics, not node-llama-cpp's defaults: no top-k, no repeat penalty unless asked for. */
-function samplingOptions(sampling: Sampling) {
+function samplingOptionsFor(model: LlamaModel, sampling: Sampling) {
   const penalised = (sampling.frequencyPenalty ?? 0) !== 0 || (sampling.presencePenalty ?? 0) !== 0;
   return {
     temperature: sampling.temperature,
     topP: sampling.topP,
     topK: sampling.topK ?? 0,
-    seed: sampling.seed,
+    // node-llama-cpp's own default is the clock in whole seconds: same-second requests would sample alike.
+    seed: sampling.seed ?? freshSeed(),
     repeatPenalty: penalised
       ? { penalty: 1, frequencyPenalty: sampling.frequencyPenalty ?? 0, presencePenalty: sampling.presencePenalty ?? 0 }
       : false as const,
+    tokenBias: sampling.logitBias !== undefined && sampling.logitBias.size > 0 ? tokenBiasFor(model, sampling.logitBias) : undefined,
   };
 }
 
-/** Accumulates what was generated and forwards each non-empty piece as it arrives. */
-class OutputCollector {
-  content = '';
-  reasoning = '';
-  reasoningTokens = 0;
-
-  constructor(private readonly onDelta: (delta: Delta) => void) {}
-
-  chatChunk(chunk: LlamaChatResponseChunk): void {
-    if (chunk.type === 'segment') {
-      if (chunk.segmentType !== 'thought') return;
-      this.reasoningTokens += chunk.tokens.length;
-      this.emit({ kind: 'reasoning', text: chunk.text });
-      return;
-    }
-    this.emit({ kind: 'content', text: chunk.text });
-  }
-
-  text(text: string): void {
-    this.emit({ kind: 'content', text });
-  }
-
-  private emit(delta: Delta): void {
-    if (delta.text === '') return;
-    if (delta.kind === 'content') this.content += delta.text;
-    else this.reasoning += delta.text;
-    this.onDelta(delta);
-  }
+/** OpenAI's logit_bias: added to the token's logit; -100 bans the token. */
+function tokenBiasFor(model: LlamaModel, logitBias: ReadonlyMap<number, number>): TokenBias {
+  const bias = new TokenBias(model.tokenizer);
+  for (const [token, value] of logitBias) bias.set(token as Token, value <= -100 ? 'never' : { logit: value });
+  return bias;
 }

@@ -1,3 +1,6 @@
+/** Gives the model to the next in line; `completed` is false for a generation that was cut from outside. */
+export type Release = (completed?: boolean) => void;
+
 /**
  * One generation at a time (one context sequence, and Lambda's one-request-per-environment model),
  * with at most `queueSize` requests waiting. A waiter whose client leaves is dropped from the line.
@@ -13,14 +16,19 @@ export class GenerationGate {
     return this.waiting.length;
   }
 
+  /** True when a new request would be turned away: checked before any work is spent on it. */
+  get isFull(): boolean {
+    return this.busy && this.waiting.length >= this.queueSize;
+  }
+
   /** Undefined when the line is full; otherwise resolves with a release function once admitted. */
-  enter(signal: AbortSignal): Promise<() => void> | undefined {
+  enter(signal: AbortSignal): Promise<Release> | undefined {
+    if (this.isFull) return undefined;
+    if (signal.aborted) return Promise.reject(signal.reason);
     if (!this.busy) {
       this.busy = true;
       return Promise.resolve(this.releaser());
     }
-    if (this.waiting.length >= this.queueSize) return undefined;
-    if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const waiter = {
         admit: () => {
@@ -43,13 +51,14 @@ export class GenerationGate {
     return Math.min(60, Math.max(1, Math.ceil((this.waiting.length + 1) * this.averageMs / 1000)));
   }
 
-  private releaser(): () => void {
+  private releaser(): Release {
     const started = performance.now();
     let released = false;
-    return () => {
+    return (completed = true) => {
       if (released) return;
       released = true;
-      this.averageMs = 0.7 * this.averageMs + 0.3 * (performance.now() - started);
+      // A generation cut short (disconnect, shutdown) says nothing about how long the next one will take.
+      if (completed) this.averageMs = 0.7 * this.averageMs + 0.3 * (performance.now() - started);
       const next = this.waiting.shift();
       if (next !== undefined) next.admit();
       else this.busy = false;

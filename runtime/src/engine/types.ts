@@ -14,6 +14,8 @@ export interface Sampling {
   readonly seed?: number;
   readonly frequencyPenalty?: number;
   readonly presencePenalty?: number;
+  /** OpenAI's logit_bias: token id -> -100..100 added to its logit. */
+  readonly logitBias?: ReadonlyMap<number, number>;
 }
 
 export interface ChatMessage {

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { freshUuid } from '../entropy.js';
 
 /**
  * What the Lambda Web Adapter tells us about the invocation. It forwards the Lambda context as JSON in
@@ -39,10 +39,16 @@ function deadlineOf(context: Record<string, unknown> | undefined): number | unde
   return undefined;
 }
 
-export function invocationContext(headers: IncomingHttpHeaders): InvocationContext {
+/**
+ * The request id and deadline from the Lambda Web Adapter's headers when they are trusted (the adapter
+ * writes them, LLM_TRUST_LAMBDA_CONTEXT=true); otherwise a fresh id and no deadline, since any client could
+ * send the same headers.
+ */
+export function invocationContext(headers: IncomingHttpHeaders, trusted: boolean): InvocationContext {
+  if (!trusted) return { requestId: freshUuid() };
   const context = lambdaContext(headers);
   const candidates = [context?.request_id, header(headers, 'x-amzn-request-id'), header(headers, 'x-request-id')];
   // Ids come from headers a client can also send: only well-formed ones reach the logs.
-  const requestId = candidates.find((value): value is string => typeof value === 'string' && SAFE_ID.test(value)) ?? randomUUID();
+  const requestId = candidates.find((value): value is string => typeof value === 'string' && SAFE_ID.test(value)) ?? freshUuid();
   return { requestId, deadlineEpochMs: deadlineOf(context) };
 }

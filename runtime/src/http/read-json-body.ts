@@ -29,7 +29,7 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
       if (!req.complete) reject(new Error('the client closed the connection before sending the whole body'));
     });
   });
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = decodeUtf8(Buffer.concat(chunks));
   if (text.trim() === '') throw invalidRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
   let parsed: unknown;
   try {
@@ -42,6 +42,20 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   }
   return parsed as Record<string, unknown>;
 }
+
+/**
+ * JSON bodies are UTF-8 (RFC 8259): invalid bytes are refused rather than replaced with U+FFFD and served.
+ * A leading byte-order mark is dropped (the decoder does that), since parsers may ignore it.
+ */
+function decodeUtf8(body: Buffer): string {
+  try {
+    return UTF8.decode(body);
+  } catch {
+    throw invalidRequest('The request body is not valid UTF-8; send JSON encoded as UTF-8.', null, 'invalid_json');
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 export function isApiError(error: unknown): error is ApiError {
   return error instanceof ApiError;

@@ -1,11 +1,12 @@
 import type { LlamaGrammar } from 'node-llama-cpp';
-import type { AbortCause } from '../app.js';
 import type { GenerationRequest, ResponseFormat } from '../api/generation-request.js';
 import type { FinishReason } from '../api/openai-format.js';
 import type { Engine } from '../engine/engine.js';
+import type { Release } from '../engine/generation-gate.js';
 import type { Delta, GenerationOutcome, GenerationSettings } from '../engine/types.js';
-import { ApiError, internalError, invalidRequest, queueFull } from '../http/api-error.js';
+import { ApiError, internalError, invalidRequest, notReady, queueFull } from '../http/api-error.js';
 import { errorFields, log } from '../observability/log.js';
+import { GenerationStops } from './generation-stops.js';
 import type { RequestScope } from './request-scope.js';
 
 /** The generation as the client gets it once it is over. */
@@ -27,7 +28,7 @@ export interface Responder {
   fail(error: ApiError): void;
 }
 
-function contextLengthExceeded(contextSize: number, promptTokens: number, param: string): ApiError {
+function contextLengthExceeded(contextSize: number, promptTokens: number | string, param: string): ApiError {
   return new ApiError(400,
     `This model's maximum context length is ${contextSize} tokens. However, your ${param} resulted in ${promptTokens} tokens ` +
     '(one more token is needed for the answer). Please reduce the length of the input.',
@@ -43,6 +44,21 @@ async function grammarFor(engine: Engine, format: ResponseFormat): Promise<Llama
     throw invalidRequest(`'response_format.json_schema.schema' cannot be enforced: ${(error as Error).message}`,
       'response_format.json_schema.schema', 'invalid_json_schema');
   }
+}
+
+/** Token ids must exist in this model's vocabulary. */
+function checkLogitBias(engine: Engine, request: GenerationRequest): void {
+  const size = engine.vocabularySize;
+  for (const token of request.sampling.logitBias?.keys() ?? []) {
+    if (token >= size) {
+      throw invalidRequest(`'logit_bias' names token ${token}, but this model's token ids go from 0 to ${size - 1}.`, `logit_bias.${token}`);
+    }
+  }
+}
+
+/** The texts the prompt is made of, for the bounded length check before the queue. */
+function promptTexts(request: GenerationRequest): string[] {
+  return request.messages !== undefined ? request.messages.map((message) => message.content) : [request.prompt!];
 }
 
 /** The prompt rendered and counted, and how to generate from it. */
@@ -63,44 +79,30 @@ const FINISH_BY_STOP: Readonly<Record<GenerationOutcome['stop'], FinishReason>> 
 };
 
 /**
- * Runs one generation for a validated request: counts the prompt against the context, waits its turn at
- * the gate (or gets 429), stops on disconnect, deadline, time cap or shutdown, and records what happened
+ * Runs one generation for a validated request. In order of cost: a full queue is a 429 before any work,
+ * a prompt far beyond the context is refused from a bounded probe, then the request waits its turn and
+ * only the admitted request renders and counts its prompt (so big prompts never stall a running stream).
+ * Disconnects, the deadline, the time cap and shutdown are watched throughout; what happened is recorded
  * for the request's log line. The responder decides how the client sees it.
  */
 export async function runGeneration(scope: RequestScope, request: GenerationRequest, responder: Responder): Promise<void> {
   const { app, invocation } = scope;
-  const engine = app.engine!;
   const { config } = app;
+  // The body may have been read while the server began shutting down: the model may be gone.
+  if (app.state !== 'ready') throw notReady(app.state);
+  const engine = app.engine!;
 
-  const prepared = prepare(engine, request);
-  const room = engine.roomAfter(prepared.promptTokens);
-  if (room < 1) throw contextLengthExceeded(engine.contextSize, prepared.promptTokens, request.promptParam);
-  const maxTokens = Math.min(request.requestedMaxTokens ?? config.maxTokens, config.maxTokens, room);
-  const grammar = await grammarFor(engine, request.responseFormat);
-  if (config.logPrompts) scope.loggedPrompt = request.messages ?? request.prompt;
-
-  const controller = new AbortController();
-  let cause: AbortCause | undefined;
-  const abort = (why: AbortCause): void => {
-    if (controller.signal.aborted) return;
-    cause = why;
-    controller.abort(new Error(`generation stopped: ${why}`));
-  };
-  const timers: NodeJS.Timeout[] = [];
-  const onClose = (): void => {
-    if (!scope.res.writableFinished) abort('disconnect');
-  };
-  scope.res.on('close', onClose);
-  if (invocation.deadlineEpochMs !== undefined) {
-    const budgetMs = invocation.deadlineEpochMs - config.deadlineMarginMs - Date.now();
-    if (budgetMs <= 0) abort('deadline');
-    else timers.push(setTimeout(() => abort('deadline'), budgetMs));
-  }
-  app.running.add(controller);
-
-  let release: (() => void) | undefined;
+  const stops = new GenerationStops(scope);
+  let release: Release | undefined;
   try {
-    const admission = app.gate.enter(controller.signal);
+    if (app.gate.isFull) throw queueFull(app.gate.retryAfterSeconds());
+    const atLeast = engine.promptCertainlyExceeds(promptTexts(request));
+    if (atLeast !== undefined) throw contextLengthExceeded(engine.contextSize, `more than ${atLeast}`, request.promptParam);
+    checkLogitBias(engine, request);
+    const grammar = await grammarFor(engine, request.responseFormat);
+    if (config.logPrompts) scope.loggedPrompt = request.messages ?? request.prompt;
+
+    const admission = app.gate.enter(stops.signal);
     if (admission === undefined) throw queueFull(app.gate.retryAfterSeconds());
     const queuedAt = performance.now();
     try {
@@ -108,22 +110,31 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
     } catch {
       // Left the line before its turn: nothing was generated.
     }
+    // Shut down while waiting: another instance can answer, so say so in a way clients retry.
+    if (release === undefined && stops.cause === 'shutdown') throw notReady('stopping');
     const startedAt = performance.now();
-    if (config.maxGenerationSeconds > 0) timers.push(setTimeout(() => abort('time_limit'), config.maxGenerationSeconds * 1000));
+    stops.startTimeLimit();
 
-    let firstTokenAt: number | undefined;
-    const onDelta = (delta: Delta): void => {
-      firstTokenAt ??= performance.now();
-      if (delta.kind === 'reasoning' && !request.includeReasoning) return;
-      responder.delta(delta);
-    };
+    let promptTokens = 0;
     let outcome: GenerationOutcome;
+    let firstTokenAt: number | undefined;
     if (release === undefined) {
       outcome = { content: '', reasoning: '', completionTokens: 0, reasoningTokens: 0, stop: 'aborted' };
     } else {
+      const prepared = prepare(engine, request);
+      promptTokens = prepared.promptTokens;
+      const room = engine.roomAfter(promptTokens);
+      if (room < 1) throw contextLengthExceeded(engine.contextSize, promptTokens, request.promptParam);
+      ({ coldStart: scope.coldStart, restored: scope.restored } = app.takeStart());
+      const onDelta = (delta: Delta): void => {
+        firstTokenAt ??= performance.now();
+        if (delta.kind === 'reasoning' && !request.includeReasoning) return;
+        responder.delta(delta);
+      };
       const settings = {
-        maxTokens, stop: request.stop, sampling: request.sampling, grammar,
-        maxReasoningTokens: request.maxReasoningTokens, signal: controller.signal, onDelta,
+        maxTokens: Math.min(request.requestedMaxTokens ?? config.maxTokens, config.maxTokens, room),
+        stop: request.stop, sampling: request.sampling, grammar,
+        maxReasoningTokens: request.maxReasoningTokens, signal: stops.signal, onDelta,
       };
       try {
         outcome = await prepared.generate(settings);
@@ -136,18 +147,18 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
       }
     }
     const endedAt = performance.now();
+    const cause = stops.cause;
     const finishReason = FINISH_BY_STOP[outcome.stop];
-    const stoppedBy = cause ?? outcome.stop;
     if (cause === 'deadline') {
       log({ level: 'warn', event: 'deadline_cut', requestId: invocation.requestId, completionTokens: outcome.completionTokens,
         message: `generation stopped ${config.deadlineMarginMs} ms before the Lambda deadline` });
     }
     scope.generation = {
-      promptTokens: prepared.promptTokens,
+      promptTokens,
       completionTokens: outcome.completionTokens,
       reasoningTokens: outcome.reasoningTokens,
       finishReason,
-      stoppedBy,
+      stoppedBy: cause ?? outcome.stop,
       stream: request.stream,
       queueMs: startedAt - queuedAt,
       timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - scope.arrivedAt,
@@ -168,14 +179,12 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
       content: outcome.content,
       reasoning: request.includeReasoning && outcome.reasoning !== '' ? outcome.reasoning : undefined,
       finishReason,
-      promptTokens: prepared.promptTokens,
+      promptTokens,
       completionTokens: outcome.completionTokens,
       reasoningTokens: outcome.reasoningTokens,
     });
   } finally {
-    release?.();
-    for (const timer of timers) clearTimeout(timer);
-    scope.res.off('close', onClose);
-    app.running.delete(controller);
+    release?.(stops.cause === undefined);
+    stops.dispose();
   }
 }
