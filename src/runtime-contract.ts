@@ -15,6 +15,7 @@ export const RuntimeEnv = {
   MAX_TOKENS: 'LLM_MAX_TOKENS',
   API_KEY_SECRET_ARN: 'LLM_API_KEY_SECRET_ARN',
   LOG_PROMPTS: 'LLM_LOG_PROMPTS',
+  ISOLATE_REQUESTS: 'LLM_ISOLATE_REQUESTS',
   METRICS_NAMESPACE: 'LLM_METRICS_NAMESPACE',
   /** Read by the Lambda Web Adapter extension, not by the server: must match the Function URL's invoke mode. */
   LWA_INVOKE_MODE: 'AWS_LWA_INVOKE_MODE',

@@ -14,6 +14,8 @@ import { decodeChartSvg } from './decode-chart';
 import { LlamaBenchRow, runLlamaBench } from './llama-bench';
 import { describeMachine } from './machine';
 import { runMainComparison } from './main-comparison';
+import { runPrefixReuse } from './prefix-reuse';
+import { writePrefixReuseReport } from './prefix-reuse-report';
 import { benchmarkPrompt } from './prompts';
 import { renderReadme } from './report-markdown';
 import { measureRuntimeLayer, RuntimeLayerSize } from './runtime-size';
@@ -85,6 +87,12 @@ async function main(): Promise<void> {
     log,
   });
 
+  log(`prefix reuse: ${options.rounds} rounds, turn 2 after turn 1 against LLM_ISOLATE_REQUESTS=true`);
+  const prefixReuse = await runPrefixReuse({
+    modelPath: model.path, rounds: options.rounds, threads: options.threads, contextSize: options.contextSize,
+    historyPrompts: 5, tokens: options.tokens, portBase: options.portBase + 20, log,
+  });
+
   let llamaBench: LlamaBenchRow[] | undefined;
   if (options.llamaBench) {
     const promptTokens = comparison.generations.rawEvaluate[0]?.promptTokens ?? 128;
@@ -146,6 +154,10 @@ async function main(): Promise<void> {
   writeFileSync(path.join(options.outputDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(path.join(options.outputDir, 'decode-tokens-per-second.svg'), decodeChartSvg(analysis, options, llamaBench));
   writeFileSync(path.join(options.outputDir, 'README.md'), renderReadme(results, analysis));
+  writePrefixReuseReport({
+    generatedAt: results.generatedAt, command: results.command, machine,
+    model: { file: results.setup.model.file, bytes: modelBytes }, prefixReuse,
+  }, options.outputDir);
 
   log('');
   for (const target of analysis.targets) {

@@ -19,7 +19,7 @@ const CONTRACT = [
   'PORT', 'HOST', 'LLM_MODEL_PATH', 'LLM_MODEL_URL', 'LLM_MODEL_SHA256', 'LLM_MODEL_CACHE_DIR', 'LLM_MODEL_S3_BUCKET',
   'LLM_MODEL_S3_KEY', 'LLM_MODEL_ID', 'LLM_CONTEXT_SIZE', 'LLM_THREADS', 'LLM_MAX_TOKENS', 'LLM_MAX_GENERATION_SECONDS',
   'LLM_DEADLINE_MARGIN_MS', 'LLM_QUEUE_SIZE', 'LLM_MAX_BODY_BYTES', 'LLM_API_KEY', 'LLM_API_KEY_SECRET_ARN',
-  'LLM_LOG_PROMPTS', 'LLM_USE_MMAP', 'LLM_TRUST_LAMBDA_CONTEXT', 'LLM_METRICS_NAMESPACE',
+  'LLM_LOG_PROMPTS', 'LLM_USE_MMAP', 'LLM_ISOLATE_REQUESTS', 'LLM_TRUST_LAMBDA_CONTEXT', 'LLM_METRICS_NAMESPACE',
 ];
 
 function documentedVariables(): Array<{ name: string; default: string; description: string }> {
@@ -59,6 +59,7 @@ describe('the environment variables', () => {
     ['LLM_LOG_PROMPTS', 'maybe'],
     ['LLM_USE_MMAP', 'sometimes'],
     ['LLM_TRUST_LAMBDA_CONTEXT', 'yes please'],
+    ['LLM_ISOLATE_REQUESTS', 'mostly'],
     ['LLM_API_KEY', ' '],
     ['LLM_API_KEY', ''],
     ['LLM_API_KEY_SECRET_ARN', '  '],

@@ -26,6 +26,8 @@ export interface EngineOptions {
   readonly threads: number;
   /** Map the file instead of reading it into memory (see LLM_USE_MMAP). */
   readonly useMmap: boolean;
+  /** Forget every evaluated token after each generation (see LLM_ISOLATE_REQUESTS). */
+  readonly isolateRequests?: boolean;
 }
 
 /** A chat prompt, rendered with the model's own template and counted, ready to generate from. */
@@ -54,6 +56,7 @@ export class Engine {
     private readonly sequence: LlamaContextSequence,
     private readonly chat: LlamaChat,
     private readonly completion: LlamaCompletion,
+    private readonly isolateRequests: boolean,
   ) {}
 
   /** The same chat over the same sequence, made to start its answer with a function call (created when first needed). */
@@ -85,7 +88,8 @@ export class Engine {
     const sequence = context.getSequence();
     return new Engine(llama, model, context, sequence,
       new LlamaChat({ contextSequence: sequence }),
-      new LlamaCompletion({ contextSequence: sequence }));
+      new LlamaCompletion({ contextSequence: sequence }),
+      options.isolateRequests ?? false);
   }
 
   /** The effective size: llama.cpp rounds the requested one up. */
@@ -255,13 +259,18 @@ export class Engine {
     collector.finish();
     // The meter counts evaluations that produced logits: one per sampled token, the end-of-sequence
     // token included. OpenAI does not bill the end token, so neither do we.
-    const sampled = this.sequence.tokenMeter.diff(before).usedOutputTokens;
+    const used = this.sequence.tokenMeter.diff(before);
+    const sampled = used.usedOutputTokens;
+    // The sequence keeps this request's tokens for the next one to reuse (prefix reuse); isolation forgets
+    // them before the model is handed on, so no later caller can time its way to what was in them.
+    if (this.isolateRequests) await this.sequence.clearHistory();
     return {
       content: collector.content,
       reasoning: collector.reasoning,
       completionTokens: Math.max(0, sampled - (stop === 'eos' ? 1 : 0)),
       reasoningTokens: collector.reasoningTokens,
       stop,
+      promptTokensEvaluated: used.usedInputTokens,
       toolCalls: [],
     };
   }

@@ -90,6 +90,11 @@ export interface GenerationOutcome {
   readonly completionTokens: number;
   readonly reasoningTokens: number;
   readonly stop: EngineStop;
+  /**
+   * Prompt tokens the model evaluated for this request: fewer than the prompt when the sequence still held
+   * a shared prefix from the request before (prefix reuse), all of them with LLM_ISOLATE_REQUESTS.
+   */
+  readonly promptTokensEvaluated: number;
   /** Calls the model made; non-empty exactly when stop is 'tool_calls'. */
   readonly toolCalls: readonly GeneratedToolCall[];
 }

@@ -155,7 +155,7 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
     let firstTokenAt: number | undefined;
     const callIds: string[] = [];
     if (release === undefined) {
-      outcome = { content: '', reasoning: '', completionTokens: 0, reasoningTokens: 0, stop: 'aborted', toolCalls: [] };
+      outcome = { content: '', reasoning: '', completionTokens: 0, reasoningTokens: 0, stop: 'aborted', promptTokensEvaluated: 0, toolCalls: [] };
     } else {
       const prepared = prepare(engine, request, tools);
       promptTokens = prepared.promptTokens;
@@ -196,6 +196,7 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
     }
     scope.generation = {
       promptTokens,
+      promptTokensEvaluated: outcome.promptTokensEvaluated,
       completionTokens: outcome.completionTokens,
       reasoningTokens: outcome.reasoningTokens,
       finishReason,
