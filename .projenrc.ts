@@ -6,7 +6,7 @@ const CDK_VERSION = '2.258.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'llm-function-url',
-  description: 'An AWS CDK construct that serves an open-weights GGUF model (DeepSeek-R1 by default) from an AWS Lambda Function URL with node-llama-cpp, speaking the OpenAI API.',
+  description: 'An AWS CDK construct that serves an open-weights GGUF model (DeepSeek-R1, Llama, Qwen, ...) from an AWS Lambda Function URL with node-llama-cpp, speaking the OpenAI API.',
   author: 'LlmFunctionUrl contributors',
   authorAddress: 'maintainers@example.com',
   repositoryUrl: 'https://github.com/llm-function-url/llm-function-url.git',
@@ -27,7 +27,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     mavenGroupId: 'io.github.llmfunctionurl',
     mavenArtifactId: 'llm-function-url',
   },
-  publishToNuget: { dotNetNamespace: 'LlmFunctionUrl', packageId: 'LlmFunctionUrl' },
+  // No namespace or package segment may equal a type name: inside `namespace LlmFunctionUrl` C# reads
+  // `LlmFunctionUrl.LlmModel` as a member of the class LlmFunctionUrl (CS0426). test/bindings checks this.
+  publishToNuget: { dotNetNamespace: 'LlmFunctionUrlConstructs', packageId: 'LlmFunctionUrlConstructs' },
   publishToGo: { moduleName: 'github.com/llm-function-url/llm-function-url-go' },
 
   devDeps: [
@@ -76,9 +78,10 @@ const typecheck = project.addTask('typecheck', {
 });
 
 const bindings = project.addTask('bindings:check', {
-  description: 'Generate Python, Java, .NET and Go bindings (code only): proves the public API is jsii-clean',
-  exec: 'jsii-pacmak --code-only -t python -t java -t dotnet -t go --outdir dist/bindings-check',
+  description: 'Generate Python, Java, .NET and Go bindings (code only), then byte-compile the Python package and gofmt -e the Go package (needs python3 and gofmt: Debian python3, golang-go)',
 });
+bindings.exec('jsii-pacmak --code-only -t python -t java -t dotnet -t go --outdir dist/bindings-check');
+bindings.exec('ts-node --project tsconfig.dev.json test/bindings/check-generated.ts dist/bindings-check');
 
 // `npx projen test` runs everything that needs no container engine.
 project.testTask.prependSpawn(typecheck);
@@ -96,6 +99,11 @@ const demo = project.addTask('demo', {
   exec: 'ts-node --project tsconfig.dev.json examples/local-demo/demo.ts',
 });
 demo.prependSpawn(runtimeBuild);
+
+project.addTask('bench:cold-start', {
+  description: 'Cold start of the image phase by phase (page cache dropped/warm, read/mmap) and the SnapStart restore path; needs docker or podman',
+  exec: 'ts-node --project tsconfig.dev.json test/bench/cold-start.ts',
+});
 
 project.addTask('bench', {
   description: 'Benchmark the server against raw node-llama-cpp on a DeepSeek-R1-1.5B-shaped model',

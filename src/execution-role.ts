@@ -4,38 +4,48 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 
 /** What the function's role must allow, and nothing more. */
-export interface ExecutionRoleInputs {
+export interface RuntimeAccess {
   readonly logGroup: logs.ILogGroup;
   readonly apiKeySecret?: secretsmanager.ISecret;
   readonly modelStatements?: iam.PolicyStatement[];
 }
 
-/**
- * A role of the construct's own with one inline policy: write to its log group, read the model object
- * (bucket source) and the bearer key (when one is used). No AWS managed policies, no wildcards.
- */
-export function createExecutionRole(scope: Construct, inputs: ExecutionRoleInputs): iam.Role {
+/** The statements the runtime needs: write to its log group, read the model object and the bearer key. */
+export function runtimeStatements(access: RuntimeAccess): iam.PolicyStatement[] {
   const statements = [
     new iam.PolicyStatement({
       sid: 'WriteLogs',
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      resources: [inputs.logGroup.logGroupArn],
+      resources: [access.logGroup.logGroupArn],
     }),
-    ...(inputs.modelStatements ?? []),
+    ...(access.modelStatements ?? []),
   ];
-  if (inputs.apiKeySecret) {
+  if (access.apiKeySecret) {
     statements.push(new iam.PolicyStatement({
       sid: 'ReadApiKey',
       actions: ['secretsmanager:GetSecretValue'],
-      resources: [inputs.apiKeySecret.secretArn],
+      resources: [access.apiKeySecret.secretArn],
     }));
-    if (inputs.apiKeySecret.encryptionKey) {
+    if (access.apiKeySecret.encryptionKey) {
       statements.push(new iam.PolicyStatement({
         sid: 'DecryptApiKey',
         actions: ['kms:Decrypt'],
-        resources: [inputs.apiKeySecret.encryptionKey.keyArn],
+        resources: [access.apiKeySecret.encryptionKey.keyArn],
       }));
     }
+  }
+  return statements;
+}
+
+/**
+ * The execution role: the user's own, given the runtime's statements (in its default policy), or a role of
+ * the construct's own with one inline policy. No AWS managed policies, no wildcards.
+ */
+export function executionRole(scope: Construct, given: iam.IRole | undefined, access: RuntimeAccess): iam.IRole {
+  const statements = runtimeStatements(access);
+  if (given) {
+    for (const statement of statements) given.addToPrincipalPolicy(statement);
+    return given;
   }
   return new iam.Role(scope, 'Role', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),

@@ -1,3 +1,4 @@
 export * from './llm-function-url';
 export * from './llm-function-url-props';
 export * from './models/llm-model';
+export * from './images/llm-image';

@@ -1,30 +1,27 @@
-import * as path from 'path';
-import { Annotations, Duration, Names, Size, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as ecrAssets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { resolveApiKeySecret } from './api-key';
-import { createExecutionRole } from './execution-role';
+import { executionRole } from './execution-role';
+import { imageCode } from './images/image-code';
 import { LlmFunctionUrlProps } from './llm-function-url-props';
-import { LlmModelConfig } from './models/llm-model';
-import { validateMetricsNamespace, validateModelId, validateReservedConcurrency } from './prop-validation';
+import { LlmModelConfig } from './models/model-config';
+import { validateFunctionName, validateMetricsNamespace, validateModelId, validateReservedConcurrency } from './prop-validation';
 import {
-  BuildArg,
   DEFAULT_METRICS_NAMESPACE,
   METRIC_DIMENSION_FUNCTION_NAME,
   RuntimeEnv,
   RuntimeMetric,
 } from './runtime-contract';
+import { mergeUserEnvironment, tunableEnvironment } from './runtime-environment';
 import { estimateKvCacheBytesPerToken } from './sizing/kv-cache';
+import { MIB } from './sizing/lambda-limits';
 import { tune, Tuning } from './sizing/tune';
-import { stageBuildContext } from './staging/build-context';
-
-/** Where the packaged runtime (Dockerfile, dist/, package.json, lockfile) sits relative to lib/. */
-const RUNTIME_DIR = path.join(__dirname, '..', 'runtime');
+import { publishSnapStartAlias, snapStartEnvironment, validateSnapStart } from './snap-start';
 
 const DEFAULT_CONTEXT_SIZE = 4096;
 const DEFAULT_MAX_TOKENS = 2048;
@@ -35,22 +32,33 @@ const DEFAULT_MAX_TOKENS = 2048;
  *
  * Secure by default: IAM auth, a role of its own with a least-privilege inline policy, an explicit log
  * group with retention, no prompt text in logs. Memory, threads, timeout and /tmp are tuned to the model.
+ * It is `iam.IGrantable` through its role: `bucket.grantRead(llm)` gives the function access.
  */
-export class LlmFunctionUrl extends Construct {
+export class LlmFunctionUrl extends Construct implements iam.IGrantable {
   /** The Lambda function running the model server. */
-  public readonly function: lambda.DockerImageFunction;
+  public readonly function: lambda.IFunction;
+
+  /**
+   * With `snapStart`, the alias `live` on the latest published version: the Function URL's target.
+   *
+   * @default - no alias: the Function URL invokes the function's $LATEST
+   */
+  public readonly alias?: lambda.IAlias;
 
   /** The Function URL. */
-  public readonly functionUrl: lambda.FunctionUrl;
+  public readonly functionUrl: lambda.IFunctionUrl;
 
   /** The HTTPS endpoint, ending in `/`. */
   public readonly url: string;
 
   /** The function's log group (requests, errors and the per-request metrics in embedded metric format). */
-  public readonly logGroup: logs.LogGroup;
+  public readonly logGroup: logs.ILogGroup;
 
-  /** The function's execution role. */
-  public readonly role: iam.Role;
+  /** The function's execution role (the one given as `role`, or the construct's own). */
+  public readonly role: iam.IRole;
+
+  /** The principal to grant access to: the execution role. */
+  public readonly grantPrincipal: iam.IPrincipal;
 
   /**
    * The secret holding the bearer key, when one is required.
@@ -59,7 +67,7 @@ export class LlmFunctionUrl extends Construct {
    */
   public readonly apiKeySecret?: secretsmanager.ISecret;
 
-  /** The memory the function got, in MB. */
+  /** The memory the function got, in MB (a token when `memorySize` was given as one). */
   public readonly memorySize: number;
 
   /** The CPU threads llama.cpp uses. */
@@ -93,43 +101,72 @@ export class LlmFunctionUrl extends Construct {
     this.maxTokens = props.maxTokens ?? DEFAULT_MAX_TOKENS;
     this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
 
-    const model = props.model.bind(this);
+    // Validate
+    const model = props.model._bind(this);
     this.modelId = props.modelId ?? model.defaultModelId;
     this.validate(() => {
       validateModelId(this.modelId);
       validateMetricsNamespace(this.metricsNamespace);
       validateReservedConcurrency(props.reservedConcurrentExecutions);
+      validateFunctionName(props.functionName);
+      if (props.logGroup && props.logRetention !== undefined) {
+        throw new Error('logRetention: set the retention on the given logGroup instead; the construct does not change a log group it does not own');
+      }
     });
+
+    // Tune
     const tuning = this.tune(model, props);
     this.memorySize = props.memorySize ?? tuning.memoryMb;
     this.threads = tuning.threads;
     this.timeout = props.timeout ?? Duration.seconds(tuning.timeoutSeconds);
     this.ephemeralStorageSize = props.ephemeralStorageSize ?? Size.mebibytes(tuning.ephemeralStorageMb);
+    // SnapStart: what Lambda would refuse when publishing the version, refused here
+    const snapStart = props.snapStart ?? false;
+    if (snapStart) {
+      this.validate(() => validateSnapStart({
+        downloadsAtStart: model.downloadsAtStart,
+        modelMb: model.sizeBytes / MIB,
+        ephemeralStorageMb: this.ephemeralStorageSize.isUnresolved() ? undefined : this.ephemeralStorageSize.toMebibytes(),
+        region: Stack.of(this).region,
+      }));
+    }
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+    // Key, logs and role
+    this.apiKeySecret = this.validate(() => resolveApiKeySecret(this, authType, props.requireApiKey, props.apiKeySecret));
+    this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
     });
-    this.apiKeySecret = this.validate(() => resolveApiKeySecret(this, authType, props.requireApiKey, props.apiKeySecret));
-    this.role = createExecutionRole(this, {
+    this.role = executionRole(this, props.role, {
       logGroup: this.logGroup,
       apiKeySecret: this.apiKeySecret,
       modelStatements: model.policyStatements,
     });
+    this.grantPrincipal = this.role;
 
-    this.function = new lambda.DockerImageFunction(this, 'Function', {
-      code: this.imageCode(model, architecture, props),
+    // Image and function
+    const environment = this.validate(() => this.environment(model, invokeMode, tuning, props));
+    const code = this.validate(() => imageCode(this, model, { ...props, architecture, snapStart }));
+    const fn = new lambda.DockerImageFunction(this, 'Function', {
+      code,
       architecture,
+      functionName: props.functionName,
       memorySize: this.memorySize,
       timeout: this.timeout,
       ephemeralStorageSize: this.ephemeralStorageSize,
       role: this.role,
       logGroup: this.logGroup,
-      environment: this.environment(model, invokeMode, props),
+      environment,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: props.tracing,
       description: props.description ?? `OpenAI-compatible LLM server for ${this.modelId} (llm-function-url)`,
+      // A replaced SnapStart version is deleted, not kept: each one keeps a snapshot cached, and that is billed.
+      currentVersionOptions: snapStart ? { removalPolicy: RemovalPolicy.DESTROY } : undefined,
     });
-    this.functionUrl = this.function.addFunctionUrl({ authType, invokeMode, cors: props.cors });
+    this.function = fn;
+    this.alias = snapStart ? publishSnapStartAlias(this, fn) : undefined;
+
+    // URL
+    this.functionUrl = this.invokeTarget.addFunctionUrl({ authType, invokeMode, cors: props.cors });
     this.url = this.functionUrl.url;
 
     this.warnAboutPublicAccess(authType, props);
@@ -142,7 +179,7 @@ export class LlmFunctionUrl extends Construct {
    * @param grantee the principal to allow
    */
   public grantInvokeUrl(grantee: iam.IGrantable): iam.Grant {
-    return this.function.grantInvokeUrl(grantee);
+    return this.invokeTarget.grantInvokeUrl(grantee);
   }
 
   /**
@@ -197,7 +234,7 @@ export class LlmFunctionUrl extends Construct {
    * @default - sum over 5 minutes
    */
   public metricErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricErrors(props);
+    return this.invokeTarget.metricErrors(props);
   }
 
   /**
@@ -206,7 +243,7 @@ export class LlmFunctionUrl extends Construct {
    * @default - sum over 5 minutes
    */
   public metricThrottles(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricThrottles(props);
+    return this.invokeTarget.metricThrottles(props);
   }
 
   /**
@@ -215,7 +252,7 @@ export class LlmFunctionUrl extends Construct {
    * @default - average over 5 minutes
    */
   public metricDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricDuration(props);
+    return this.invokeTarget.metricDuration(props);
   }
 
   /**
@@ -224,7 +261,7 @@ export class LlmFunctionUrl extends Construct {
    * @default - sum over 5 minutes
    */
   public metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.function.metricInvocations(props);
+    return this.invokeTarget.metricInvocations(props);
   }
 
   private tune(model: LlmModelConfig, props: LlmFunctionUrlProps): Tuning {
@@ -233,6 +270,11 @@ export class LlmFunctionUrl extends Construct {
       if (value !== undefined && Token.isUnresolved(value)) {
         throw new Error(`${this.node.path}: ${name} must be a number known at synth (the tuner sizes the function from it), not a token`);
       }
+    }
+    const memoryIsToken = props.memorySize !== undefined && Token.isUnresolved(props.memorySize);
+    if (memoryIsToken && props.threads === undefined) {
+      // Threads follow the memory's vCPU share; from a token the tuner would silently keep its own figure.
+      throw new Error(`${this.node.path}: memorySize is a token (for example a CfnParameter), so the threads it buys cannot be known at synth; set threads as well (1 per 1,769 MB)`);
     }
     const tuning = this.validate(() => tune({
       modelBytes: model.sizeBytes,
@@ -246,6 +288,10 @@ export class LlmFunctionUrl extends Construct {
       ephemeralStorageMb: props.ephemeralStorageSize && !props.ephemeralStorageSize.isUnresolved()
         ? props.ephemeralStorageSize.toMebibytes() : undefined,
     }));
+    if (memoryIsToken) {
+      Annotations.of(this).addWarningV2('llm-function-url:memoryToken',
+        `memorySize is a token: the construct cannot check that it holds the model; give it at least ${tuning.hardMinimumMemoryMb} MB (${tuning.recommendedMemoryMb} MB recommended) and ${Math.ceil(props.threads! * 1769)} MB for ${props.threads} threads`);
+    }
     for (const warning of tuning.warnings) {
       Annotations.of(this).addWarningV2('llm-function-url:sizing', warning);
     }
@@ -256,30 +302,15 @@ export class LlmFunctionUrl extends Construct {
     return tuning;
   }
 
-  private imageCode(model: LlmModelConfig, architecture: lambda.Architecture, props: LlmFunctionUrlProps): lambda.DockerImageCode {
-    const outdir = Stage.of(this)?.outdir;
-    if (!outdir) {
-      throw new Error(`${this.node.path}: LlmFunctionUrl must be inside an App or Stage (it stages the image's build context in the cloud assembly)`);
-    }
-    // One folder per construct in the cloud assembly: beside the model on the same disk (so the model can be
-    // hard-linked, not copied) and at a stable path (so CDK's fingerprint cache skips re-hashing it).
-    const contextDir = stageBuildContext({
-      runtimeDir: RUNTIME_DIR,
-      contextDir: path.join(outdir, 'llm-function-url', Names.uniqueId(this)),
-      modelFile: model.localFile,
-    });
-    const buildArgs: { [name: string]: string } = { ...model.buildArgs };
-    if (props.baseImage) buildArgs[BuildArg.BASE_IMAGE] = props.baseImage;
-    if (props.lambdaWebAdapterImage) buildArgs[BuildArg.LWA_IMAGE] = props.lambdaWebAdapterImage;
-    return lambda.DockerImageCode.fromImageAsset(contextDir, {
-      platform: architecture === lambda.Architecture.X86_64 ? ecrAssets.Platform.LINUX_AMD64 : ecrAssets.Platform.LINUX_ARM64,
-      buildArgs,
-    });
+  /** What callers reach: the SnapStart alias when there is one, else the function ($LATEST). */
+  private get invokeTarget(): lambda.IFunction {
+    return this.alias ?? this.function;
   }
 
-  private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, props: LlmFunctionUrlProps): { [name: string]: string } {
+  private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, tuning: Tuning, props: LlmFunctionUrlProps): { [name: string]: string } {
     const env: { [name: string]: string } = {
       ...model.environment,
+      ...(props.snapStart ? snapStartEnvironment() : {}),
       [RuntimeEnv.MODEL_ID]: this.modelId,
       [RuntimeEnv.CONTEXT_SIZE]: String(this.contextSize),
       [RuntimeEnv.THREADS]: String(this.threads),
@@ -288,26 +319,25 @@ export class LlmFunctionUrl extends Construct {
       [RuntimeEnv.ISOLATE_REQUESTS]: String(props.isolateRequests ?? false),
       [RuntimeEnv.METRICS_NAMESPACE]: this.metricsNamespace,
       [RuntimeEnv.LWA_INVOKE_MODE]: invokeMode === lambda.InvokeMode.BUFFERED ? 'buffered' : 'response_stream',
+      ...tunableEnvironment({ ...props, timeoutSeconds: tuning.timeoutSeconds }),
     };
     if (this.apiKeySecret) {
       env[RuntimeEnv.API_KEY_SECRET_ARN] = this.apiKeySecret.secretArn;
     }
-    for (const [name, value] of Object.entries(props.environment ?? {})) {
-      if (name in env) {
-        throw new Error(`${this.node.path}: environment: ${name} is set by the construct from its props; use the prop instead of the variable`);
-      }
-      env[name] = value;
-    }
-    return env;
+    return mergeUserEnvironment(env, props.environment);
   }
 
   private warnAboutPublicAccess(authType: lambda.FunctionUrlAuthType, props: LlmFunctionUrlProps): void {
     if (authType !== lambda.FunctionUrlAuthType.NONE) {
       return;
     }
-    if (!this.apiKeySecret && (props.cors?.allowedOrigins ?? []).includes('*')) {
-      Annotations.of(this).addWarningV2('llm-function-url:publicCors',
-        'authType NONE with cors.allowedOrigins "*" and no API key: any web page can make its visitors\' browsers spend your Lambda budget on this URL');
+    if (!this.apiKeySecret) {
+      Annotations.of(this).addWarningV2('llm-function-url:openUrl',
+        'authType NONE with requireApiKey false: the URL answers anyone who finds it, and every answer runs the model at your expense; require a key or use AWS_IAM unless that is intended');
+      if ((props.cors?.allowedOrigins ?? []).includes('*')) {
+        Annotations.of(this).addWarningV2('llm-function-url:publicCors',
+          'authType NONE with cors.allowedOrigins "*" and no API key: any web page can make its visitors\' browsers spend your Lambda budget on this URL');
+      }
     }
     if (props.reservedConcurrentExecutions === undefined) {
       Annotations.of(this).addWarningV2('llm-function-url:noConcurrencyCap',

@@ -31,3 +31,13 @@ export function validateReservedConcurrency(value: number | undefined): void {
     throw new Error(`reservedConcurrentExecutions: ${value} is not a whole number of at least 0`);
   }
 }
+
+/** Lambda function names: 1-64 letters, digits, hyphens or underscores. */
+const FUNCTION_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
+
+/** Throws when `name` is not a function name Lambda accepts. */
+export function validateFunctionName(name: string | undefined): void {
+  if (name !== undefined && !Token.isUnresolved(name) && !FUNCTION_NAME_PATTERN.test(name)) {
+    throw new Error(`functionName: ${JSON.stringify(name)} is not 1-64 letters, digits, hyphens or underscores`);
+  }
+}

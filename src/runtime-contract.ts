@@ -9,6 +9,9 @@ export const RuntimeEnv = {
   MODEL_PATH: 'LLM_MODEL_PATH',
   MODEL_S3_BUCKET: 'LLM_MODEL_S3_BUCKET',
   MODEL_S3_KEY: 'LLM_MODEL_S3_KEY',
+  MODEL_S3_VERSION_ID: 'LLM_MODEL_S3_VERSION_ID',
+  /** Checked by the runtime after an S3 download (and after a URL download when run outside the image). */
+  MODEL_SHA256: 'LLM_MODEL_SHA256',
   MODEL_ID: 'LLM_MODEL_ID',
   CONTEXT_SIZE: 'LLM_CONTEXT_SIZE',
   THREADS: 'LLM_THREADS',
@@ -17,9 +20,32 @@ export const RuntimeEnv = {
   LOG_PROMPTS: 'LLM_LOG_PROMPTS',
   ISOLATE_REQUESTS: 'LLM_ISOLATE_REQUESTS',
   METRICS_NAMESPACE: 'LLM_METRICS_NAMESPACE',
+  QUEUE_SIZE: 'LLM_QUEUE_SIZE',
+  MAX_GENERATION_SECONDS: 'LLM_MAX_GENERATION_SECONDS',
+  DEADLINE_MARGIN_MS: 'LLM_DEADLINE_MARGIN_MS',
+  MAX_BODY_BYTES: 'LLM_MAX_BODY_BYTES',
   /** Read by the Lambda Web Adapter extension, not by the server: must match the Function URL's invoke mode. */
   LWA_INVOKE_MODE: 'AWS_LWA_INVOKE_MODE',
+  /** Read by both: the adapter POSTs to these paths around a SnapStart snapshot, the server serves them. */
+  SNAPSTART_BEFORE_CHECKPOINT_PATH: 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH',
+  SNAPSTART_AFTER_RESTORE_PATH: 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH',
 } as const;
+
+/** The server's SnapStart hook routes (paths no API route uses; the adapter refuses outside calls to them). */
+export const SnapStartHookPath = {
+  BEFORE_CHECKPOINT: '/_snapstart/before-checkpoint',
+  AFTER_RESTORE: '/_snapstart/after-restore',
+} as const;
+
+/** The Dockerfile stage that carries the SnapStart label (the default, last stage does not). */
+export const SNAPSTART_BUILD_TARGET = 'snapstart';
+
+/**
+ * Names the runtime or the Web Adapter read, which `environment` may not set: the construct owns them
+ * (through its props) even when the current settings leave them unset.
+ */
+export const RESERVED_ENV_PREFIXES = ['LLM_', 'AWS_LWA_'] as const;
+export const RESERVED_ENV_NAMES = ['PORT', 'HOST'] as const;
 
 /** Docker build args of runtime/Dockerfile. */
 export const BuildArg = {

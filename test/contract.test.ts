@@ -7,8 +7,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEEPSEEK_R1_MODELS } from '../examples/deepseek-r1/model-catalog';
-import { BuildArg, DEFAULT_METRICS_NAMESPACE, METRIC_DIMENSION_FUNCTION_NAME, MODEL_PATH_IN_IMAGE, RuntimeEnv, RuntimeMetric } from '../src/runtime-contract';
+import {
+  BuildArg, DEFAULT_METRICS_NAMESPACE, METRIC_DIMENSION_FUNCTION_NAME, MODEL_PATH_IN_IMAGE, RuntimeEnv, RuntimeMetric, SNAPSTART_BUILD_TARGET,
+} from '../src/runtime-contract';
+import { snapStartEnvironment } from '../src/snap-start';
 import { RUNTIME_DIR, startServer } from './runtime/harness';
+import { call } from './runtime/http-client';
 import { scriptedModel } from './runtime/models';
 
 /** Imports an ESM module of the built runtime in a child node and returns the named exports as JSON. */
@@ -24,7 +28,8 @@ describe('construct <-> runtime contract', () => {
   test('every variable the construct sets is one the runtime documents and parses', () => {
     const { ENV_VARS } = runtimeExports('config.js', ['ENV_VARS']) as { ENV_VARS: Array<{ name: string }> };
     const runtimeNames = new Set(ENV_VARS.map((v) => v.name));
-    const constructNames = Object.values(RuntimeEnv).filter((name) => !name.startsWith('AWS_LWA_'));
+    // AWS_LWA_INVOKE_MODE is the adapter's alone; the SnapStart paths are read by both.
+    const constructNames = Object.values(RuntimeEnv).filter((name) => name !== RuntimeEnv.LWA_INVOKE_MODE);
     expect(constructNames.filter((name) => !runtimeNames.has(name))).toEqual([]);
   });
 
@@ -35,6 +40,28 @@ describe('construct <-> runtime contract', () => {
   test('every build arg the construct passes is declared by the Dockerfile', () => {
     const declared = new Set([...dockerfile.matchAll(/^ARG\s+([A-Z0-9_]+)/gm)].map((m) => m[1]));
     expect(Object.values(BuildArg).filter((arg) => !declared.has(arg))).toEqual([]);
+  });
+
+  test('the SnapStart build target is a Dockerfile stage that adds the label, and not the default (last) stage', () => {
+    const stages = [...dockerfile.matchAll(/^FROM\s+\S+(?:\s+AS\s+(\S+))?/gm)];
+    const target = stages.findIndex((m) => m[1] === SNAPSTART_BUILD_TARGET);
+    expect(target).toBeGreaterThanOrEqual(0);
+    expect(target).toBeLessThan(stages.length - 1);
+    const body = dockerfile.slice(stages[target].index, stages[target + 1].index);
+    expect(body).toContain('LABEL com.amazonaws.lambda.feature.snapstart="Allow"');
+    expect(dockerfile.slice(stages[stages.length - 1].index)).not.toContain('LABEL');
+  });
+
+  test('the SnapStart hook paths the construct sets are routes the runtime serves', async () => {
+    const model = await scriptedModel();
+    const server = await startServer({ env: { LLM_MODEL_PATH: model.path, ...snapStartEnvironment() } });
+    try {
+      for (const name of [RuntimeEnv.SNAPSTART_BEFORE_CHECKPOINT_PATH, RuntimeEnv.SNAPSTART_AFTER_RESTORE_PATH]) {
+        expect((await call(server.url, snapStartEnvironment()[name], { method: 'POST' })).status).toBe(200);
+      }
+    } finally {
+      await server.stop();
+    }
   });
 
   test('the model path the construct points LLM_MODEL_PATH at is where the Dockerfile puts the model', () => {

@@ -27,9 +27,10 @@ export class DeepSeekR1Stack extends Stack {
 
     this.llm = new LlmFunctionUrl(this, 'DeepSeekR1', {
       model,
-      modelId: `deepseek-r1-distill-${settings.variant}`,
+      modelId: settings.model.kind === 'url' ? settings.model.modelId : undefined,
       architecture: settings.architecture,
       authType: settings.authType,
+      snapStart: settings.snapStart,
     });
 
     // The two Serverless-pack findings this stack keeps, each with the reason a reviewer can check (README).

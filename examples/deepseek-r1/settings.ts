@@ -8,11 +8,21 @@ export interface ExampleSettings {
   readonly model: ModelChoice;
   readonly architecture: lambda.Architecture;
   readonly authType: lambda.FunctionUrlAuthType;
+  readonly snapStart: boolean;
 }
 
 /** Where the GGUF file comes from. */
 export type ModelChoice =
-  | { readonly kind: 'url'; readonly url: string; readonly sha256: string; readonly size: Size; readonly kvCacheBytesPerToken: number }
+  | {
+    readonly kind: 'url';
+    readonly url: string;
+    readonly sha256: string;
+    readonly size: Size;
+    /** Undefined for a custom URL without modelKvCacheBytesPerToken: the library's conservative estimate. */
+    readonly kvCacheBytesPerToken?: number;
+    /** The catalog's model id; undefined for a custom URL (the library names it after the file). */
+    readonly modelId?: string;
+  }
   | { readonly kind: 'file'; readonly path: string };
 
 /** The context keys the app understands, with what each accepts. */
@@ -21,9 +31,11 @@ export const CONTEXT_KEYS = {
   modelUrl: 'https URL of a GGUF file pinned to a fixed revision (with modelSha256 and modelSizeBytes)',
   modelSha256: 'SHA-256 of the file at modelUrl (64 hex characters)',
   modelSizeBytes: 'size of the file at modelUrl in bytes (sizes memory, timeout and /tmp)',
+  modelKvCacheBytesPerToken: 'KV cache bytes per token of the model at modelUrl (2 x layers x KV heads x head length x 2); without it the library\'s conservative estimate',
   modelFile: 'path of a local GGUF file to bake into the image instead of downloading one',
   architecture: 'arm64 | x86_64',
   auth: 'iam | none (none = public URL guarded by a generated bearer key)',
+  snapStart: 'true | false (true = cold starts resume from a snapshot of the loaded model; billed per GB cached and restored)',
 } as const;
 
 type ContextReader = (key: keyof typeof CONTEXT_KEYS) => unknown;
@@ -50,6 +62,7 @@ export function readSettings(read: ContextReader): ExampleSettings {
     model: readModelChoice(text, variant),
     architecture: oneOf('architecture', { arm64: lambda.Architecture.ARM_64, x86_64: lambda.Architecture.X86_64 }, 'arm64'),
     authType: oneOf('auth', { iam: lambda.FunctionUrlAuthType.AWS_IAM, none: lambda.FunctionUrlAuthType.NONE }, 'iam'),
+    snapStart: oneOf('snapStart', { true: true, false: false }, 'false'),
   };
 }
 
@@ -66,6 +79,7 @@ function readModelChoice(text: (key: keyof typeof CONTEXT_KEYS) => string | unde
       sha256: catalog.sha256,
       size: Size.bytes(catalog.sizeBytes),
       kvCacheBytesPerToken: catalog.kvCacheBytesPerToken,
+      modelId: `deepseek-r1-distill-${variant}`,
     };
   }
   const sha256 = text('modelSha256');
@@ -75,5 +89,12 @@ function readModelChoice(text: (key: keyof typeof CONTEXT_KEYS) => string | unde
   if (!sizeText || !Number.isSafeInteger(sizeBytes) || sizeBytes <= 0) {
     throw new Error(`context modelSizeBytes=${sizeText ?? '(unset)'}: expected ${CONTEXT_KEYS.modelSizeBytes}`);
   }
-  return { kind: 'url', url, sha256, size: Size.bytes(sizeBytes), kvCacheBytesPerToken: catalog.kvCacheBytesPerToken };
+  // A custom file's shape is unknown: never borrow the catalog entry's (a model without grouped-query
+  // attention needs several times the memory of a distill of the same size).
+  const kvText = text('modelKvCacheBytesPerToken');
+  const kvCacheBytesPerToken = kvText === undefined ? undefined : Number(kvText);
+  if (kvCacheBytesPerToken !== undefined && (!Number.isSafeInteger(kvCacheBytesPerToken) || kvCacheBytesPerToken <= 0)) {
+    throw new Error(`context modelKvCacheBytesPerToken=${kvText}: expected ${CONTEXT_KEYS.modelKvCacheBytesPerToken}`);
+  }
+  return { kind: 'url', url, sha256, size: Size.bytes(sizeBytes), kvCacheBytesPerToken };
 }

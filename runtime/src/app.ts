@@ -20,18 +20,30 @@ export class App {
   /** Running and queued generations, so a shutdown can stop them. */
   readonly running = new Set<{ abort(cause: AbortCause): void }>();
   private startedFirstGeneration = false;
+  /** Set by a SnapStart restore until the next generation takes it. */
+  private restorePending = false;
+  /** Epoch milliseconds of the last before-checkpoint hook, to report how old a restored snapshot is. */
+  checkpointedAt?: number;
 
   constructor(readonly config: Config) {
     this.gate = new GenerationGate(config.queueSize);
   }
 
   /**
-   * True for the first generation this process runs (the one that paid the Lambda cold start), false
-   * afterwards; requests that generate nothing (errors, /v1/models) never take it.
+   * How the environment of this generation started, for its log line: `coldStart` for the first generation
+   * the process runs (it paid the model load), `restored` for the first after a SnapStart restore (the model
+   * was loaded and warmed before the snapshot). Requests that generate nothing (errors, /v1/models) take neither.
    */
-  takeColdStart(): boolean {
-    const cold = !this.startedFirstGeneration;
+  takeStart(): { coldStart: boolean; restored: boolean } {
+    const start = { coldStart: !this.startedFirstGeneration, restored: this.restorePending };
     this.startedFirstGeneration = true;
-    return cold;
+    this.restorePending = false;
+    return start;
+  }
+
+  /** A SnapStart restore: the next generation is reported as restored, never as a cold start. */
+  markRestored(): void {
+    this.startedFirstGeneration = true;
+    this.restorePending = true;
   }
 }

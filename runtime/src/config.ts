@@ -18,10 +18,11 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'HOST', default: '127.0.0.1', description: 'Bind address (the Dockerfile sets 0.0.0.0).' },
   { name: 'LLM_MODEL_PATH', default: 'unset', description: 'GGUF file to serve. When unset, the model comes from S3 (LLM_MODEL_S3_BUCKET/KEY) or is downloaded from LLM_MODEL_URL.' },
   { name: 'LLM_MODEL_URL', default: 'the pinned DeepSeek-R1-Distill-Qwen-1.5B Q4_K_M GGUF', description: 'Model downloaded (once, into LLM_MODEL_CACHE_DIR) when no path and no S3 object is set.' },
-  { name: 'LLM_MODEL_SHA256', default: 'the pinned checksum for the default URL, else unset', description: 'Expected SHA-256 of the downloaded model (64 hex characters).' },
+  { name: 'LLM_MODEL_SHA256', default: 'the pinned checksum for the default URL, else unset', description: 'Expected SHA-256 of the model downloaded from LLM_MODEL_URL or S3 (64 hex characters); a mismatch deletes the download and stops the start.' },
   { name: 'LLM_MODEL_CACHE_DIR', default: '$XDG_CACHE_HOME or ~/.cache, + /llm-function-url/models; /tmp/llm-function-url/models when HOME is not writable', description: 'Where downloaded models are kept between runs.' },
   { name: 'LLM_MODEL_S3_BUCKET', default: 'unset', description: 'S3 bucket of the model, fetched into /tmp at start (needs LLM_MODEL_S3_KEY; endpoint override: AWS_ENDPOINT_URL_S3).' },
   { name: 'LLM_MODEL_S3_KEY', default: 'unset', description: 'S3 key of the model (needs LLM_MODEL_S3_BUCKET).' },
+  { name: 'LLM_MODEL_S3_VERSION_ID', default: 'unset (the current version)', description: 'S3 version id of the model object to fetch (needs LLM_MODEL_S3_BUCKET and LLM_MODEL_S3_KEY).' },
   { name: 'LLM_MODEL_ID', default: 'the model file name without .gguf', description: 'Model id reported by /v1/models and in every response.' },
   { name: 'LLM_CONTEXT_SIZE', default: '4096', description: 'Context size in tokens (prompt + answer). llama.cpp rounds it up to a multiple of 256; the effective size is logged at start.' },
   { name: 'LLM_THREADS', default: 'os.availableParallelism()', description: 'CPU threads used to evaluate the model.' },
@@ -37,6 +38,8 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_ISOLATE_REQUESTS', default: 'false', description: '"true" clears the model\'s context after every generation, so no request reuses the evaluated prompt of the one before (another caller\'s system prompt or document): closes the timing side channel of prefix reuse, at the cost of evaluating every prompt in full (docs/benchmarks).' },
   { name: 'LLM_TRUST_LAMBDA_CONTEXT', default: 'false', description: '"true" takes the request id and the invocation deadline from the x-amzn-lambda-context, x-amzn-request-id and x-request-id headers. Only behind the Lambda Web Adapter (the Dockerfile sets it), where the adapter writes them; elsewhere any client could send them.' },
   { name: 'LLM_METRICS_NAMESPACE', default: 'LlmFunctionUrl', description: 'CloudWatch namespace of the Embedded Metric Format log lines.' },
+  { name: 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', default: 'unset', description: 'SnapStart: the path the Lambda Web Adapter POSTs to before the snapshot; the server then runs one short generation so the snapshot holds a warm engine. The route exists only when set, and answers only local calls that did not come through an invocation.' },
+  { name: 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', default: 'unset', description: 'SnapStart: the path the Lambda Web Adapter POSTs to after a restore; the server reloads the bearer key from Secrets Manager and marks the next request "restored". Same rules as the before-checkpoint path.' },
 ];
 
 export interface Config {
@@ -48,6 +51,7 @@ export interface Config {
   readonly modelCacheDir: string;
   readonly s3Bucket?: string;
   readonly s3Key?: string;
+  readonly s3VersionId?: string;
   readonly modelId?: string;
   readonly contextSize: number;
   readonly threads: number;
@@ -67,6 +71,9 @@ export interface Config {
   readonly trustLambdaContext: boolean;
   /** Lambda sets AWS_LAMBDA_FUNCTION_NAME; locally the metric dimension reads "local". */
   readonly functionName: string;
+  /** The SnapStart hook paths the Web Adapter calls; undefined when SnapStart is not in use. */
+  readonly snapStartBeforeCheckpointPath?: string;
+  readonly snapStartAfterRestorePath?: string;
 }
 
 /** A configuration mistake: the message names the variable, and the server refuses to start. */
@@ -110,6 +117,19 @@ function boolean(env: Env, name: string): boolean {
   throw new ConfigError(name, `expected "true" or "false", got "${raw}"`);
 }
 
+/** A hook path must not shadow an API route, and must be plain enough that the adapter can guard it. */
+function hookPath(env: Env, name: string): string | undefined {
+  const path = text(env, name);
+  if (path === undefined) return undefined;
+  if (!/^\/[A-Za-z0-9._~/-]+$/.test(path) || path.split('/').some((segment) => segment === '.' || segment === '..')) {
+    throw new ConfigError(name, `expected a plain absolute path such as /_snapstart/before-checkpoint, got "${path}"`);
+  }
+  if (path === '/health' || path.startsWith('/v1/') || path === '/v1') {
+    throw new ConfigError(name, `"${path}" is one of the server's own routes; use a path of its own such as /_snapstart/before-checkpoint`);
+  }
+  return path;
+}
+
 /**
  * $XDG_CACHE_HOME when set, else ~/.cache when HOME is a writable folder; otherwise (Lambda, a read-only
  * container, HOME=/nonexistent) the temporary folder.
@@ -133,6 +153,10 @@ export function loadConfig(env: Env = process.env): Config {
   if ((s3Bucket === undefined) !== (s3Key === undefined)) {
     const [set, missing] = s3Bucket !== undefined ? ['LLM_MODEL_S3_BUCKET', 'LLM_MODEL_S3_KEY'] : ['LLM_MODEL_S3_KEY', 'LLM_MODEL_S3_BUCKET'];
     throw new ConfigError(set, `is set but ${missing} is not; set both or neither`);
+  }
+  const s3VersionId = text(env, 'LLM_MODEL_S3_VERSION_ID');
+  if (s3VersionId !== undefined && s3Key === undefined) {
+    throw new ConfigError('LLM_MODEL_S3_VERSION_ID', 'is set but LLM_MODEL_S3_BUCKET and LLM_MODEL_S3_KEY are not');
   }
   const modelUrl = text(env, 'LLM_MODEL_URL') ?? DEFAULT_MODEL_URL;
   try {
@@ -162,6 +186,11 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LLM_METRICS_NAMESPACE', 'expected a CloudWatch namespace (letters, digits, . - _ / # : space; not starting with AWS/)');
   }
   const contextSize = integer(env, 'LLM_CONTEXT_SIZE', 4096, 64, 1_048_576);
+  const snapStartBeforeCheckpointPath = hookPath(env, 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH');
+  const snapStartAfterRestorePath = hookPath(env, 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH');
+  if (snapStartBeforeCheckpointPath !== undefined && snapStartBeforeCheckpointPath === snapStartAfterRestorePath) {
+    throw new ConfigError('AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', 'must differ from AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH');
+  }
   return {
     port: integer(env, 'PORT', 8080, 0, 65535),
     host: text(env, 'HOST') ?? '127.0.0.1',
@@ -171,6 +200,7 @@ export function loadConfig(env: Env = process.env): Config {
     modelCacheDir: text(env, 'LLM_MODEL_CACHE_DIR') ?? defaultModelCacheDir(env),
     s3Bucket,
     s3Key,
+    ...(s3VersionId !== undefined ? { s3VersionId } : {}),
     modelId,
     contextSize,
     threads: integer(env, 'LLM_THREADS', availableParallelism(), 1, 1024),
@@ -187,6 +217,8 @@ export function loadConfig(env: Env = process.env): Config {
     isolateRequests: boolean(env, 'LLM_ISOLATE_REQUESTS'),
     trustLambdaContext: boolean(env, 'LLM_TRUST_LAMBDA_CONTEXT'),
     functionName: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'local',
+    snapStartBeforeCheckpointPath,
+    snapStartAfterRestorePath,
   };
 }
 

@@ -13,5 +13,6 @@ export async function resolveModel(config: Config, log: (event: Record<string, u
     cacheDir: config.modelCacheDir,
     s3Bucket: config.s3Bucket,
     s3Key: config.s3Key,
+    s3VersionId: config.s3VersionId,
   }, log);
 }

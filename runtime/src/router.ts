@@ -3,6 +3,7 @@ import type { App } from './app.js';
 import { ApiError, internalError, methodNotAllowed, notFound, notReady, unauthorized } from './http/api-error.js';
 import { discardRestOfBody } from './http/discard-body.js';
 import { invocationContext } from './http/invocation-context.js';
+import { isLocalControlCall } from './http/local-call.js';
 import { sendError } from './http/respond.js';
 import { errorFields, log } from './observability/log.js';
 import { logRequest } from './observability/request-metrics.js';
@@ -13,6 +14,7 @@ import { health } from './routes/health.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import type { RequestScope } from './routes/request-scope.js';
 import { seed } from './routes/seed.js';
+import { afterRestore, beforeCheckpoint } from './snapstart/hooks.js';
 
 type Handler = (scope: RequestScope) => Promise<void>;
 
@@ -36,9 +38,18 @@ const DISCARD_MAX_MS = 10_000;
 
 const MODEL_PATH = /^\/v1\/models\/(.+)$/;
 
-function resolve(path: string): { route: Route; name: string } | undefined {
+/** The route name of the SnapStart hooks in logs (their paths are configurable). */
+const HOOK_ROUTE = 'snapstart-hook';
+
+type Resolved = { route: Route; name: string } | undefined;
+
+function resolve(app: App, req: IncomingMessage, path: string): Resolved {
   const route = ownValue(ROUTES, path);
   if (route !== undefined) return { route, name: path };
+  const { snapStartBeforeCheckpointPath: before, snapStartAfterRestorePath: after } = app.config;
+  if ((path === before || path === after) && isLocalControlCall(req)) {
+    return { route: { methods: { POST: path === before ? beforeCheckpoint : afterRestore }, open: true }, name: HOOK_ROUTE };
+  }
   const model = MODEL_PATH.exec(path);
   if (model !== null) {
     let id: string;
@@ -52,8 +63,7 @@ function resolve(path: string): { route: Route; name: string } | undefined {
   return undefined;
 }
 
-async function dispatch(app: App, scope: RequestScope, path: string, method: string): Promise<void> {
-  const found = resolve(path);
+async function dispatch(app: App, scope: RequestScope, found: Resolved, path: string, method: string): Promise<void> {
   if (found?.route.open !== true) {
     if (app.bearerKey !== undefined && !app.bearerKey.accepts(scope.req.headers)) {
       throw unauthorized('Missing or incorrect API key: send "Authorization: Bearer <key>".');
@@ -71,13 +81,15 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
   const arrivedAt = performance.now();
   const method = req.method ?? 'GET';
   const path = (req.url ?? '/').split('?')[0];
-  const routeName = resolve(path)?.name ?? 'unknown';
+  // The SnapStart hooks exist only for calls from inside the environment: anyone else gets a plain 404.
+  const found = resolve(app, req, path);
+  const routeName = found?.name ?? 'unknown';
   const scope: RequestScope = {
     app, req, res, route: routeName, invocation: invocationContext(req.headers, app.config.trustLambdaContext), arrivedAt, status: 0,
   };
   res.setHeader('x-request-id', scope.invocation.requestId);
   try {
-    await dispatch(app, scope, path, method);
+    await dispatch(app, scope, found, path, method);
   } catch (error) {
     const apiError = error instanceof ApiError ? error : internalError();
     // A client that left mid-body is not a server failure.
@@ -96,13 +108,15 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     }
   }
   if (scope.status === 0) scope.status = res.statusCode;
-  if (routeName === '/health') return;
+  // Health checks are polled; the hooks log events of their own.
+  if (routeName === '/health' || routeName === HOOK_ROUTE) return;
   logRequest({
     requestId: scope.invocation.requestId,
     route: routeName,
     method,
     status: scope.status,
     coldStart: scope.coldStart ?? false,
+    restored: scope.restored ?? false,
     durationMs: performance.now() - arrivedAt,
     errorCode: scope.errorCode,
     generation: scope.generation,

@@ -1,21 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { App } from './app.js';
-import { fetchApiKeyFromSecret } from './auth/secret-key.js';
-import { BearerKey } from './auth/bearer-key.js';
+import { loadBearerKey } from './auth/bearer-key-source.js';
 import { ConfigError, loadConfig, modelIdFor, type Config } from './config.js';
 import { resolveModel } from './model-path.js';
 import { errorFields, log } from './observability/log.js';
 import { handleRequest } from './router.js';
-
-async function bearerKeyFor(config: Config): Promise<BearerKey | undefined> {
-  if (config.apiKey !== undefined) return new BearerKey(config.apiKey);
-  if (config.apiKeySecretArn === undefined) return undefined;
-  const started = performance.now();
-  const key = new BearerKey(await fetchApiKeyFromSecret(config.apiKeySecretArn));
-  log({ event: 'api_key_loaded', source: 'secretsmanager', ms: Math.round(performance.now() - started) });
-  return key;
-}
 
 async function loadModel(app: App, startedAt: number): Promise<void> {
   const { config } = app;
@@ -38,6 +28,8 @@ async function loadModel(app: App, startedAt: number): Promise<void> {
     modelId: app.modelId,
     modelPath,
     loadMs: Math.round(performance.now() - loadStarted),
+    weightsMs: Math.round(engine.loadTimings.weightsMs),
+    contextMs: Math.round(engine.loadTimings.contextMs),
     contextSize: engine.contextSize,
     requestedContextSize: config.contextSize,
     threads: config.threads,
@@ -137,7 +129,7 @@ export async function main(): Promise<void> {
   log({ event: 'listening', host: config.host, port: typeof address === 'object' && address !== null ? address.port : config.port });
 
   try {
-    const [bearerKey] = await Promise.all([bearerKeyFor(config), loadModel(app, startedAt)]);
+    const [bearerKey] = await Promise.all([loadBearerKey(config), loadModel(app, startedAt)]);
     app.bearerKey = bearerKey;
   } catch (error) {
     log({ level: 'error', event: 'startup_failed', ...errorFields(error) });

@@ -3,13 +3,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BuildArg, ModelSourceArg, RuntimeEnv } from '../runtime-contract';
-import { LlmModel, LlmModelBucketOptions, LlmModelConfig } from './llm-model';
+import { LlmModel, LlmModelBucketOptions } from './llm-model';
+import { LlmModelConfig } from './model-config';
 import { modelIdFromName, optionalKvBytesPerToken, positiveBytes } from './model-name';
+import { parseSha256 } from './sha256';
+
+/** S3 version ids are opaque, up to 1,024 bytes; "null" is the version of objects written before versioning. */
+const VERSION_ID_PATTERN = /^[\w.+/=-]{1,1024}$/;
 
 /** A GGUF object in S3, fetched into /tmp at each cold start (see {@link LlmModel.fromBucket}). */
 export class BucketModel extends LlmModel {
   private readonly sizeBytes: number;
   private readonly kvBytesPerToken?: number;
+  private readonly objectVersion?: string;
+  private readonly sha256?: string;
 
   constructor(private readonly bucket: s3.IBucket, private readonly key: string, options: LlmModelBucketOptions) {
     super();
@@ -21,12 +28,19 @@ export class BucketModel extends LlmModel {
     }
     this.sizeBytes = positiveBytes('LlmModel.fromBucket: size', Math.ceil(options.size.toBytes({ rounding: SizeRoundingBehavior.NONE })));
     this.kvBytesPerToken = optionalKvBytesPerToken(options.kvCacheBytesPerToken);
+    if (options.objectVersion !== undefined && !Token.isUnresolved(options.objectVersion) && !VERSION_ID_PATTERN.test(options.objectVersion)) {
+      throw new Error(`LlmModel.fromBucket: objectVersion ${JSON.stringify(options.objectVersion)} is not an S3 version id (1-1024 letters, digits or . _ - + / =)`);
+    }
+    this.objectVersion = options.objectVersion;
+    this.sha256 = options.sha256 === undefined ? undefined : parseSha256('LlmModel.fromBucket: sha256', options.sha256);
   }
 
-  public bind(_scope: Construct): LlmModelConfig {
+  /** @internal */
+  public _bind(_scope: Construct): LlmModelConfig {
     const statements = [new iam.PolicyStatement({
       sid: 'ReadModelObject',
-      actions: ['s3:GetObject'],
+      // Reading a given version is its own permission; without one the function may read only the current one.
+      actions: [this.objectVersion === undefined ? 's3:GetObject' : 's3:GetObjectVersion'],
       resources: [this.bucket.arnForObjects(this.key)],
     })];
     if (this.bucket.encryptionKey) {
@@ -36,15 +50,18 @@ export class BucketModel extends LlmModel {
         resources: [this.bucket.encryptionKey.keyArn],
       }));
     }
+    const environment: { [name: string]: string } = {
+      [RuntimeEnv.MODEL_S3_BUCKET]: this.bucket.bucketName,
+      [RuntimeEnv.MODEL_S3_KEY]: this.key,
+    };
+    if (this.objectVersion !== undefined) environment[RuntimeEnv.MODEL_S3_VERSION_ID] = this.objectVersion;
+    if (this.sha256 !== undefined) environment[RuntimeEnv.MODEL_SHA256] = this.sha256;
     return {
       sizeBytes: this.sizeBytes,
       defaultModelId: Token.isUnresolved(this.key) ? 'model' : modelIdFromName(this.key),
       downloadsAtStart: true,
       buildArgs: { [BuildArg.MODEL_SOURCE]: ModelSourceArg.NONE },
-      environment: {
-        [RuntimeEnv.MODEL_S3_BUCKET]: this.bucket.bucketName,
-        [RuntimeEnv.MODEL_S3_KEY]: this.key,
-      },
+      environment,
       kvCacheBytesPerToken: this.kvBytesPerToken,
       policyStatements: statements,
     };

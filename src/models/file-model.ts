@@ -3,7 +3,8 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { BuildArg, ModelSourceArg, MODEL_PATH_IN_IMAGE, RuntimeEnv, STAGED_MODEL_FILE } from '../runtime-contract';
 import { GgufModelInfo, readGgufModelInfo } from './gguf-header';
-import { LlmModel, LlmModelConfig } from './llm-model';
+import { LlmModel } from './llm-model';
+import { LlmModelConfig } from './model-config';
 import { modelIdFromName } from './model-name';
 import { kvCacheBytesPerToken } from '../sizing/kv-cache';
 
@@ -33,12 +34,14 @@ export class FileModel extends LlmModel {
     }
   }
 
-  public bind(_scope: Construct): LlmModelConfig {
+  /** @internal */
+  public _bind(_scope: Construct): LlmModelConfig {
     return {
       sizeBytes: this.sizeBytes,
       defaultModelId: modelIdFromName(this.file),
       localFile: this.file,
       downloadsAtStart: false,
+      builtIntoImage: true,
       buildArgs: {
         [BuildArg.MODEL_SOURCE]: ModelSourceArg.FILE,
         [BuildArg.MODEL_FILE]: STAGED_MODEL_FILE,

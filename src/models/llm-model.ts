@@ -1,5 +1,4 @@
 import { Size } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
@@ -47,66 +46,24 @@ export interface LlmModelUrlOptions extends LlmModelSizeOptions {
 /**
  * Options for {@link LlmModel.fromBucket}.
  */
-export interface LlmModelBucketOptions extends LlmModelSizeOptions {}
-
-/**
- * What a model source contributes to the function. Returned by {@link LlmModel.bind}.
- */
-export interface LlmModelConfig {
+export interface LlmModelBucketOptions extends LlmModelSizeOptions {
   /**
-   * The size of the GGUF file in bytes.
-   */
-  readonly sizeBytes: number;
-
-  /**
-   * The name the runtime reports in `/v1/models` and in responses, unless the construct's `modelId` is set.
-   */
-  readonly defaultModelId: string;
-
-  /**
-   * Docker build args for runtime/Dockerfile (MODEL_SOURCE and what it needs).
-   */
-  readonly buildArgs: { [name: string]: string };
-
-  /**
-   * A local GGUF file to place in the image's build context.
+   * The S3 version id of the object to serve (the bucket must be versioned). The function then reads that
+   * version only (`s3:GetObjectVersion` on the object), so overwriting the key changes nothing until you
+   * deploy a new version id.
    *
-   * @default - the model is not copied into the build context
+   * @default - the current version of the object at each cold start
    */
-  readonly localFile?: string;
+  readonly objectVersion?: string;
 
   /**
-   * Environment variables the runtime needs to find the model.
+   * The SHA-256 of the GGUF object, 64 hexadecimal characters. The runtime hashes the download (about 3 s
+   * per GB at cold start) and refuses to start on a mismatch, logging both checksums: a wrong model is
+   * never served.
    *
-   * @default - none
+   * @default - the download is not checked against a checksum
    */
-  readonly environment?: { [name: string]: string };
-
-  /**
-   * Whether the runtime downloads the model into /tmp at each cold start (so /tmp is sized to hold it).
-   */
-  readonly downloadsAtStart: boolean;
-
-  /**
-   * Exact KV cache bytes per token of context, when the source knows them.
-   *
-   * @default - estimated from `sizeBytes`
-   */
-  readonly kvCacheBytesPerToken?: number;
-
-  /**
-   * The context length the model was trained for, when known.
-   *
-   * @default - unknown
-   */
-  readonly trainedContextLength?: number;
-
-  /**
-   * Permissions the function's role needs to read the model.
-   *
-   * @default - none
-   */
-  readonly policyStatements?: iam.PolicyStatement[];
+  readonly sha256?: string;
 }
 
 /**
@@ -116,6 +73,7 @@ export interface LlmModelConfig {
  * - `fromUrl`: downloaded while the image builds and checked against its SHA-256.
  * - `fromBucket`: downloaded from S3 into /tmp at each cold start (keeps the image small; the model can
  *   change without rebuilding the image).
+ * - `fromImage`: already inside a prebuilt image passed as the construct's `image`.
  */
 export abstract class LlmModel {
   /**
@@ -146,21 +104,35 @@ export abstract class LlmModel {
    *
    * @param bucket the bucket holding the model
    * @param key the object key of the .gguf file
-   * @param options size of the object
+   * @param options size of the object, and optionally the version and checksum that pin it
    */
   public static fromBucket(bucket: s3.IBucket, key: string, options: LlmModelBucketOptions): LlmModel {
     return new BucketModel(bucket, key, options);
   }
 
   /**
-   * Called by the construct to learn what this source needs.
+   * The model baked into a prebuilt image (the construct's `image` prop), built from this package's
+   * `runtime/Dockerfile` with `MODEL_SOURCE=file` or `url`, which puts it at `/opt/model/model.gguf`.
+   * Synth cannot look inside the image, so the size (and ideally the KV cache shape) is given here.
    *
-   * @param scope the construct that serves the model
+   * @param options size of the model file inside the image
    */
-  public abstract bind(scope: Construct): LlmModelConfig;
+  public static fromImage(options: LlmModelSizeOptions): LlmModel {
+    return new ImageModel(options);
+  }
+
+  /**
+   * Called by the construct to learn what this source needs. Internal: the build args and environment it
+   * returns are the contract with the runtime's Dockerfile, not a public API.
+   *
+   * @internal
+   */
+  public abstract _bind(scope: Construct): LlmModelConfig;
 }
 
 // These imports come last: the sources extend LlmModel, so it must be defined before they load.
 import { BucketModel } from './bucket-model';
 import { FileModel } from './file-model';
+import { ImageModel } from './image-model';
+import { LlmModelConfig } from './model-config';
 import { UrlModel } from './url-model';

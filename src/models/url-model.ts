@@ -1,10 +1,10 @@
 import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BuildArg, ModelSourceArg, MODEL_PATH_IN_IMAGE, RuntimeEnv } from '../runtime-contract';
-import { LlmModel, LlmModelConfig, LlmModelUrlOptions } from './llm-model';
+import { LlmModel, LlmModelUrlOptions } from './llm-model';
+import { LlmModelConfig } from './model-config';
 import { modelIdFromName, optionalKvBytesPerToken, positiveBytes } from './model-name';
-
-const SHA256_PATTERN = /^[0-9a-fA-F]{64}$/;
+import { parseSha256 } from './sha256';
 
 /** A GGUF file downloaded and verified while the image builds (see {@link LlmModel.fromUrl}). */
 export class UrlModel extends LlmModel {
@@ -24,10 +24,7 @@ export class UrlModel extends LlmModel {
     }
     this.allowUnverified = options.allowUnverified ?? false;
     if (options.sha256 !== undefined) {
-      if (!SHA256_PATTERN.test(options.sha256)) {
-        throw new Error(`LlmModel.fromUrl: sha256 ${JSON.stringify(options.sha256)} is not a SHA-256 (expected 64 hexadecimal characters, got ${options.sha256.length} characters)`);
-      }
-      this.sha256 = options.sha256.toLowerCase();
+      this.sha256 = parseSha256('LlmModel.fromUrl: sha256', options.sha256);
     } else if (!this.allowUnverified) {
       throw new Error(`LlmModel.fromUrl: sha256 is required for ${url} (64 hexadecimal characters); set allowUnverified: true to build with an unchecked download`);
     }
@@ -39,7 +36,8 @@ export class UrlModel extends LlmModel {
     this.kvBytesPerToken = optionalKvBytesPerToken(options.kvCacheBytesPerToken);
   }
 
-  public bind(_scope: Construct): LlmModelConfig {
+  /** @internal */
+  public _bind(_scope: Construct): LlmModelConfig {
     const buildArgs: { [name: string]: string } = {
       [BuildArg.MODEL_SOURCE]: ModelSourceArg.URL,
       [BuildArg.MODEL_URL]: this.url,
@@ -53,6 +51,7 @@ export class UrlModel extends LlmModel {
       sizeBytes: this.sizeBytes,
       defaultModelId: modelIdFromName(new URL(this.url).pathname),
       downloadsAtStart: false,
+      builtIntoImage: true,
       buildArgs,
       environment: { [RuntimeEnv.MODEL_PATH]: MODEL_PATH_IN_IMAGE },
       kvCacheBytesPerToken: this.kvBytesPerToken,

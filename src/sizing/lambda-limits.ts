@@ -11,6 +11,8 @@ export const LambdaLimits = {
   MB_PER_VCPU: 1_769,
   /** At 10,240 MB a function sees 6 vCPUs (a 5.79 vCPU share). */
   MAX_VCPUS: 6,
+  /** SnapStart snapshots /tmp too and allows no more than the default. */
+  MAX_SNAPSTART_EPHEMERAL_STORAGE_MB: 512,
 } as const;
 
 /** One mebibyte: Lambda's "MB" settings are mebibytes. */

@@ -2,7 +2,7 @@ import { recommendedEphemeralStorageMb } from './ephemeral-storage';
 import { kvCacheMb } from './kv-cache';
 import { LambdaLimits, MIB } from './lambda-limits';
 import { hardMinimumMemoryMb, recommendedMemoryMb, threadsForMemory, tunedMemoryMb, vcpuShare } from './memory';
-import { recommendedTimeoutSeconds } from './timeout';
+import { modelLoadSeconds, recommendedTimeoutSeconds } from './timeout';
 
 /** Room the runtime's own image layers take (Debian slim Node base, server, node-llama-cpp CPU binary). */
 export const RUNTIME_IMAGE_MB = 400;
@@ -95,6 +95,11 @@ export function tune(inputs: TuningInputs): Tuning {
     timeoutSeconds = inputs.timeoutSeconds;
     if (timeoutSeconds < 1 || timeoutSeconds > LambdaLimits.MAX_TIMEOUT_SECONDS) {
       throw new Error(`timeout: ${timeoutSeconds} s is outside Lambda's range of 1-${LambdaLimits.MAX_TIMEOUT_SECONDS} s (15 minutes)`);
+    }
+    // The Web Adapter finishes loading the model inside the first invocation, so its timeout must cover the load.
+    const loadSeconds = Math.ceil(modelLoadSeconds(inputs.modelBytes, inputs.downloadsAtStart));
+    if (timeoutSeconds < loadSeconds) {
+      warnings.push(`timeout ${timeoutSeconds} s is shorter than the ${loadSeconds} s the tuner estimates for a cold start to load this model: an instance reset before the model is loaded never answers`);
     }
   } else {
     timeoutSeconds = recommendedTimeoutSeconds({

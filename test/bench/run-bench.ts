@@ -3,11 +3,11 @@
  * model, interleaved A/B, several rounds; writes docs/benchmarks/{results.json,README.md,*.svg}.
  * See docs/benchmarks/README.md for what each number means.
  */
-import { createReadStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureModel } from '../gguf';
 import { analyse } from './analysis';
+import { benchmarkModel } from './bench-model';
 import { parseBenchOptions } from './bench-options';
 import { estimateLambdaCosts } from './cost-estimate';
 import { decodeChartSvg } from './decode-chart';
@@ -23,25 +23,11 @@ import { SERVER_ENTRY } from './server-process';
 import { runThreadSweep } from './thread-sweep';
 
 const REPO_ROOT = path.join(__dirname, '..', '..');
-const MODEL_KIND = 'deepseek-r1-shaped';
 // More threads than CPUs can be a hundred times slower: cap each sweep generation so the run stays short.
 export const SWEEP_CAP_SECONDS = 10;
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-/** The cached benchmark model; stale generations (older generator code) are deleted, they are 1 GB each. */
-function benchmarkModel(cacheDir: string): { path: string; generatedMs: number; cached: boolean } {
-  mkdirSync(cacheDir, { recursive: true });
-  const started = performance.now();
-  const before = new Set(readdirSync(cacheDir));
-  const info = ensureModel(MODEL_KIND, { dir: cacheDir });
-  const name = path.basename(info.path);
-  for (const file of readdirSync(cacheDir)) {
-    if (file.startsWith(`${MODEL_KIND}-`) && file.endsWith('.gguf') && file !== name) rmSync(path.join(cacheDir, file));
-  }
-  return { path: info.path, generatedMs: performance.now() - started, cached: before.has(name) };
 }
 
 /** Reads the file once so every process loads from the page cache: start-up numbers are warm starts. */

@@ -47,6 +47,7 @@ export const EXAMPLE_URL = 'https://models.example.com/deepseek/resolve/01234567
 export interface DockerImageSource {
   readonly directory: string;
   readonly dockerBuildArgs?: Record<string, string>;
+  readonly dockerBuildTarget?: string;
   readonly platform?: string;
 }
 
@@ -59,7 +60,7 @@ export function dockerImageSources(stack: Stack): DockerImageSource[] {
 }
 
 /** A stack in a fresh app whose cloud assembly goes to a temporary folder (removed by {@link cleanTempDirs}). */
-export function newStack(id = 'Test'): Stack {
+export function newStack(id = 'Test', region = 'eu-west-1'): Stack {
   const app = new App({ outdir: tempDir('cdk-out-') });
-  return new Stack(app, id, { env: { account: '123456789012', region: 'eu-west-1' } });
+  return new Stack(app, id, { env: { account: '123456789012', region } });
 }

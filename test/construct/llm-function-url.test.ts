@@ -231,7 +231,11 @@ describe('props', () => {
       logPrompts: true,
       isolateRequests: true,
       metricsNamespace: 'MyTeam/Llm',
-      environment: { LLM_QUEUE_SIZE: '0' },
+      queueSize: 0,
+      maxGenerationTime: Duration.seconds(90),
+      deadlineMargin: Duration.seconds(3),
+      maxRequestBodySize: Size.kibibytes(256),
+      environment: { TEAM: 'llm', constructor: 'an ordinary name' },
       description: 'my model',
     });
     const template = Template.fromStack(stack);
@@ -252,6 +256,11 @@ describe('props', () => {
           LLM_ISOLATE_REQUESTS: 'true',
           LLM_METRICS_NAMESPACE: 'MyTeam/Llm',
           LLM_QUEUE_SIZE: '0',
+          LLM_MAX_GENERATION_SECONDS: '90',
+          LLM_DEADLINE_MARGIN_MS: '3000',
+          LLM_MAX_BODY_BYTES: '262144',
+          TEAM: 'llm',
+          constructor: 'an ordinary name',
           AWS_LWA_INVOKE_MODE: 'buffered',
         }),
       },
@@ -324,15 +333,15 @@ describe('NONE auth and the bearer key', () => {
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('.*'))).toEqual([]);
   });
 
-  test('a given secret is used instead of generating one, also with IAM auth', () => {
+  test('a given secret is used instead of generating one', () => {
     const stack = newStack();
     const secret = new secretsmanager.Secret(stack, 'MyKey');
-    const llm = new LlmFunctionUrl(stack, 'Llm', { model: urlModel(), apiKeySecret: secret });
+    const llm = new LlmFunctionUrl(stack, 'Llm', { model: urlModel(), authType: lambda.FunctionUrlAuthType.NONE, apiKeySecret: secret, reservedConcurrentExecutions: 1 });
     expect(llm.apiKeySecret).toBe(secret);
     Template.fromStack(stack).resourceCountIs('AWS::SecretsManager::Secret', 1);
   });
 
-  test('requireApiKey false makes a public endpoint, with warnings about CORS * and the missing concurrency cap', () => {
+  test('requireApiKey false makes a public endpoint, with warnings about the open URL, CORS * and the missing concurrency cap', () => {
     const stack = newStack();
     const llm = new LlmFunctionUrl(stack, 'Llm', {
       model: urlModel(),
@@ -345,6 +354,7 @@ describe('NONE auth and the bearer key', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
     const warnings = Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
     expect(warnings).toEqual(expect.arrayContaining([
+      expect.stringMatching(/authType NONE with requireApiKey false: the URL answers anyone who finds it/),
       expect.stringMatching(/authType NONE with cors.allowedOrigins "\*" and no API key/),
       expect.stringMatching(/authType NONE without reservedConcurrentExecutions/),
     ]));

@@ -23,8 +23,8 @@ describe('synth-time validation names the prop, the value and the limit', () => 
     ['maxTokens above contextSize', { maxTokens: 8192 }, /maxTokens: 8192 tokens is not a whole number in 1-4096 tokens \(an answer cannot be longer than contextSize 4096\)/],
     ['modelId the runtime would refuse', { modelId: 'my model' }, /modelId: "my model" is not 1-128 letters, digits/],
     ['metrics namespace in AWS/', { metricsNamespace: 'AWS/Lambda' }, /metricsNamespace: "AWS\/Lambda" is not a CloudWatch namespace/],
-    ['environment overriding a prop', { environment: { LLM_THREADS: '9' } }, /environment: LLM_THREADS is set by the construct from its props; use the prop/],
-    ['a secret while requireApiKey is false', { requireApiKey: false, apiKeySecret: {} as secretsmanager.ISecret }, /Test\/Llm: apiKeySecret: a secret is given but requireApiKey is false/],
+    ['environment overriding a prop', { environment: { LLM_THREADS: '9' } }, /environment: LLM_THREADS is read by the runtime or the Lambda Web Adapter; set it through the construct's props/],
+    ['a secret while requireApiKey is false', { authType: lambda.FunctionUrlAuthType.NONE, requireApiKey: false, apiKeySecret: {} as secretsmanager.ISecret }, /Test\/Llm: apiKeySecret: a secret is given but requireApiKey is false/],
     ['negative reserved concurrency', { reservedConcurrentExecutions: -1 }, /reservedConcurrentExecutions: -1 is not a whole number of at least 0/],
   ])('%s', (_name, props, message) => {
     expect(build(props as Partial<LlmFunctionUrlProps>)).toThrow(message);

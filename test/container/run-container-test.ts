@@ -8,7 +8,10 @@
  *   npx ts-node --project tsconfig.dev.json test/container/run-container-test.ts
  *
  * BASE_IMAGE and LWA_IMAGE, when set (../shared/tools/container-env.sh sets local stand-ins), are passed as
- * build args; otherwise the Dockerfile's public defaults are pulled.
+ * build args; otherwise the Dockerfile's public defaults are pulled. Every check runs for linux/amd64 and, when
+ * BASE_IMAGE_ARM64 and LWA_IMAGE_ARM64 are set (arm64 twins run under QEMU emulation on an x86_64 machine), for
+ * linux/arm64 too, the construct's default architecture: with timeouts scaled for emulation, and measurements
+ * taken only from the native run.
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
@@ -26,10 +29,44 @@ const ROOT = path.join(__dirname, '..', '..');
 const RUNTIME = path.join(ROOT, 'runtime');
 /** Staged inside the build context like the construct stages a model; *.gguf is git- and npm-ignored. */
 const STAGED_MODEL = 'container-test-model.gguf';
-const PORTS = { fileImage: 18220, modelServer: 18221, fakeS3: 18222, s3Image: 18223, urlImage: 18224 } as const;
+const PORTS = { fileImage: 18220, modelServer: 18221, fakeS3: 18222, s3Image: 18223, urlImage: 18224, snapStartImage: 18225 } as const;
 const SCRIPT = { reasoning: '\nThe user greets me.\n', answer: '\n\nHello from the container!' };
 const S3_PADDING_BYTES = 256 * 1024 * 1024;
 const READY_TIMEOUT_MS = 120_000;
+/** The SnapStart hook paths, as the construct sets them (src/snap-start.ts). */
+const HOOKS = { AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH: '/_snapstart/before-checkpoint', AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH: '/_snapstart/after-restore' };
+const SNAPSTART_LABEL = 'com.amazonaws.lambda.feature.snapstart';
+
+/** One architecture the image is built and run for. */
+interface Platform {
+  readonly name: 'linux/amd64' | 'linux/arm64';
+  readonly buildArgs: Record<string, string>;
+  /** Extra `build` flags (the target platform). */
+  readonly buildFlags: string[];
+  /** Measurements come only from a native run: emulated code runs 5-20 times slower. */
+  readonly native: boolean;
+  /** Multiplies every timeout. */
+  readonly slowdown: number;
+  /** Added to every port, so the runs never share one. */
+  readonly portOffset: number;
+}
+
+/** linux/amd64 always (this machine's own architecture), linux/arm64 when its emulated base images exist. */
+function platforms(): Platform[] {
+  const hostArm = process.arch === 'arm64';
+  const amd64Args: Record<string, string> = {};
+  if (process.env.BASE_IMAGE) amd64Args.BASE_IMAGE = process.env.BASE_IMAGE;
+  if (process.env.LWA_IMAGE) amd64Args.LWA_IMAGE = process.env.LWA_IMAGE;
+  const list: Platform[] = [{ name: 'linux/amd64', buildArgs: amd64Args, buildFlags: ['--platform', 'linux/amd64'], native: !hostArm, slowdown: hostArm ? 10 : 1, portOffset: 0 }];
+  const armBase = process.env.BASE_IMAGE_ARM64;
+  const armAdapter = process.env.LWA_IMAGE_ARM64;
+  if (armBase && armAdapter) {
+    list.push({ name: 'linux/arm64', buildArgs: { BASE_IMAGE: armBase, LWA_IMAGE: armAdapter }, buildFlags: ['--platform', 'linux/arm64'], native: hostArm, slowdown: hostArm ? 1 : 10, portOffset: 20 });
+  } else {
+    console.log('container test: BASE_IMAGE_ARM64 / LWA_IMAGE_ARM64 not set: linux/arm64 is not checked (container-env.sh sets them where QEMU emulation works)');
+  }
+  return list;
+}
 
 const MB = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
@@ -56,37 +93,61 @@ function sha256(file: string): string {
 async function main(): Promise<number> {
   const harness = new Harness();
   const engine = new ContainerEngine(pickEngine());
-  const runId = `${process.pid}`;
+  console.log('compiling the runtime (npm --prefix runtime run build)');
+  execFileSync('npm', ['--prefix', RUNTIME, 'run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  for (const platform of platforms()) {
+    console.log(`\n${platform.name}${platform.native ? '' : ' (emulated: timeouts x' + platform.slowdown + ', no measurements)'}`);
+    await checkPlatform(harness, engine, platform);
+  }
+  console.log(`\n${harness.summary()}`);
+  return harness.failures === 0 ? 0 : 1;
+}
+
+async function checkPlatform(outer: Harness, engine: ContainerEngine, platform: Platform): Promise<void> {
+  // Every check is named after its platform.
+  const harness = {
+    check: (name: string, body: () => Promise<void> | void) => outer.check(`[${platform.name}] ${name}`, body),
+    fail: (name: string, error: unknown) => outer.fail(`[${platform.name}] ${name}`, error),
+    get failures() {
+      return outer.failures;
+    },
+  };
+  const arch = platform.name.split('/')[1];
+  const runId = `${process.pid}-${arch}`;
   const tags = {
     file: `localhost/llm-function-url-test:file-${runId}`,
+    snapStart: `localhost/llm-function-url-test:snapstart-${runId}`,
     url: `localhost/llm-function-url-test:url-${runId}`,
     urlOther: `localhost/llm-function-url-test:url-other-${runId}`,
     none: `localhost/llm-function-url-test:none-${runId}`,
   };
-  const baseArgs: Record<string, string> = {};
-  if (process.env.BASE_IMAGE) baseArgs.BASE_IMAGE = process.env.BASE_IMAGE;
-  if (process.env.LWA_IMAGE) baseArgs.LWA_IMAGE = process.env.LWA_IMAGE;
+  const baseArgs = platform.buildArgs;
+  const port = (name: keyof typeof PORTS) => PORTS[name] + platform.portOffset;
+  const readyTimeoutMs = READY_TIMEOUT_MS * platform.slowdown;
+  const failuresBefore = outer.failures;
 
   const containers: string[] = [];
   const closers: Array<() => Promise<void>> = [];
   const work = mkdtempSync(path.join(tmpdir(), 'llm-container-test-'));
   const buildLog = path.join(work, 'build.log');
-  const metrics: Array<[string, string]> = [];
+  const measured: Array<[string, string]> = [];
+  // Emulated runs prove the image works; their timings say nothing about the architecture.
+  const metrics = { push: (entry: [string, string]) => { if (platform.native) measured.push(entry); } };
   const stagedModel = path.join(RUNTIME, STAGED_MODEL);
 
-  const startContainer = async (image: string, port: number, env: Record<string, string> = {}) => {
-    const id = await engine.start(image, { PORT: String(port), LLM_THREADS: '1', ...env });
+  const startContainer = async (image: string, hostPort: number, env: Record<string, string> = {}) => {
+    const id = await engine.start(image, { PORT: String(hostPort), LLM_THREADS: '1', ...env });
     containers.push(id);
     const startedAt = Date.now();
     const isAlive = async () => (await engine.inspect(id, 'container')).State?.Running === true;
-    const readyMs = await waitForHealth(`http://127.0.0.1:${port}`, READY_TIMEOUT_MS, isAlive).catch(async (error: Error) => {
+    const readyMs = await waitForHealth(`http://127.0.0.1:${hostPort}`, readyTimeoutMs, isAlive).catch(async (error: Error) => {
       throw new Error(`${error.message}\ncontainer log:\n${tail(await engine.logs(id))}`);
     });
     const readyLine = parseLogLines(await engine.logs(id)).find((event) => event.event === 'ready');
     return { id, readyMs, sinceRunMs: Date.now() - startedAt, serverStartupMs: Number(readyLine?.startupMs ?? NaN) };
   };
   const build = async (tag: string, args: Record<string, string>, extra: string[] = []) => {
-    const result = await engine.build(RUNTIME, tag, { ...baseArgs, ...args }, extra);
+    const result = await engine.build(RUNTIME, tag, { ...baseArgs, ...args }, [...platform.buildFlags, ...extra]);
     appendFileSync(buildLog, `\n==== ${tag} ${JSON.stringify(args)} (exit ${result.code})\n${result.stdout}\n${result.stderr}\n`);
     return result;
   };
@@ -94,8 +155,6 @@ async function main(): Promise<number> {
   const danglingBefore = await engine.danglingImages();
   console.log(`container test: engine ${engine.command}, base ${baseArgs.BASE_IMAGE ?? '(Dockerfile default)'}, adapter ${baseArgs.LWA_IMAGE ?? '(Dockerfile default)'}`);
   try {
-    console.log('compiling the runtime (npm --prefix runtime run build)');
-    execFileSync('npm', ['--prefix', RUNTIME, 'run', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
     const scripted = ensureModel('scripted', SCRIPT);
     copyFileSync(scripted.path, stagedModel);
 
@@ -127,6 +186,33 @@ async function main(): Promise<number> {
         })) expectEqual(env[name], value, `ENV ${name}`);
       });
 
+      await harness.check('the default build target carries no SnapStart label', async () => {
+        const labels = ((await engine.inspect(tags.file, 'image')).Config as { Labels?: Record<string, string> | null }).Labels ?? {};
+        expectTrue(!Object.hasOwn(labels, SNAPSTART_LABEL), `label ${SNAPSTART_LABEL} is set: ${JSON.stringify(labels)}`);
+      });
+
+      await harness.check('--target snapstart: the same image labelled for SnapStart; the hooks warm it up and mark the restore', async () => {
+        const result = await build(tags.snapStart, { MODEL_SOURCE: 'file', MODEL_FILE: STAGED_MODEL }, ['--target', 'snapstart']);
+        expectTrue(result.code === 0, `build failed (exit ${result.code}):\n${tail(result.stderr || result.stdout)}`);
+        const config = (await engine.inspect(tags.snapStart, 'image')).Config as { Labels?: Record<string, string>; User: string; Cmd: string[] };
+        expectEqual(config.Labels?.[SNAPSTART_LABEL], 'Allow', `label ${SNAPSTART_LABEL}`);
+        expectEqual([config.User, config.Cmd], ['1000:1000', ['node', 'dist/server.js']], 'USER and CMD');
+
+        const container = await startContainer(tags.snapStart, port('snapStartImage'), HOOKS);
+        const base = `http://127.0.0.1:${port('snapStartImage')}`;
+        const hook = (hookPath: string, headers: Record<string, string> = {}) => fetch(`${base}${hookPath}`, { method: 'POST', headers });
+        expectEqual((await hook(HOOKS.AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH, { 'x-amzn-request-context': '{}' })).status, 404, 'hook called through an invocation');
+        const before = await hook(HOOKS.AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH);
+        expectEqual(before.status, 200, 'before-checkpoint');
+        expectTrue(((await before.json()) as { warmUpTokens: number }).warmUpTokens > 0, 'the warm-up generated nothing');
+        expectEqual((await hook(HOOKS.AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH)).status, 200, 'after-restore');
+        const { status, json } = await postJson(`${base}/`, { prompt: 'Hi', temperature: 0 });
+        expectEqual([status, json.response?.trim()], [200, SCRIPT.answer.trim()], 'the first answer after the restore');
+        const request = parseLogLines(await engine.logs(container.id)).find((event) => event.event === 'request' && event.route === '/');
+        expectEqual([request?.restored, request?.coldStart], [true, false], 'restored / coldStart of the first request');
+        await engine.removeContainer(container.id);
+      });
+
       await harness.check('image holds only what runs: one node-llama-cpp binary, no sources, the adapter, a read-only model', async () => {
         const result = await engine.shell(tags.file, [
           'set -e',
@@ -146,8 +232,9 @@ async function main(): Promise<number> {
         expectEqual(facts.model, '-r--r--r--', 'model file mode');
         const [nodeModules, dist, adapter] = facts.sizes.split(' ').map(Number);
         metrics.push(['runtime layers without the model (node_modules + dist + adapter)', `${MB(nodeModules + dist + adapter)} (node_modules ${MB(nodeModules)}, dist ${MB(dist)}, adapter ${MB(adapter)})`]);
+        if (!platform.native) return;
 
-        // The same lockfile, installed the plain way, for comparison.
+        // The same lockfile, installed the plain way, for comparison (once: the host's npm, whatever the platform).
         const plain = path.join(work, 'plain-npm-ci');
         execFileSync('mkdir', ['-p', plain]);
         copyFileSync(path.join(RUNTIME, 'package.json'), path.join(plain, 'package.json'));
@@ -161,13 +248,13 @@ async function main(): Promise<number> {
 
       let container: { id: string; readyMs: number } | undefined;
       await harness.check('runs --read-only --tmpfs /tmp --user 1000:1000 and /health turns 200', async () => {
-        const started = await startContainer(tags.file, PORTS.fileImage);
+        const started = await startContainer(tags.file, port('fileImage'));
         container = started;
         metrics.push(['container start to ready (/health 200), generated model', `${(container.readyMs / 1000).toFixed(1)} s (the server's own start-up: ${(started.serverStartupMs / 1000).toFixed(1)} s)`]);
       });
 
       if (container) {
-        const base = `http://127.0.0.1:${PORTS.fileImage}`;
+        const base = `http://127.0.0.1:${port('fileImage')}`;
         await harness.check('seed format: POST / {"prompt"} answers {"response", "reasoning"}', async () => {
           const { status, json } = await postJson(`${base}/`, { prompt: 'Hi', temperature: 0 });
           expectEqual(status, 200, 'status');
@@ -200,7 +287,7 @@ async function main(): Promise<number> {
           expectTrue(stop.code === 0, `stop failed: ${stop.stderr}`);
           const state = (await engine.inspect(container!.id, 'container')).State as { ExitCode: number };
           expectEqual(state.ExitCode, 0, 'exit code');
-          expectTrue(stop.seconds < 8, `stopping took ${stop.seconds.toFixed(1)} s (SIGTERM ignored?)`);
+          expectTrue(stop.seconds < 8 * platform.slowdown, `stopping took ${stop.seconds.toFixed(1)} s (SIGTERM ignored?)`);
         });
       }
     } else {
@@ -211,7 +298,7 @@ async function main(): Promise<number> {
     const notGguf = path.join(work, 'not-a-model.gguf');
     writeFileSync(notGguf, Buffer.alloc(64 * 1024, 1));
     const modelServer: FileServer = await startFileServer({
-      port: PORTS.modelServer,
+      port: port('modelServer'),
       files: { '/models/scripted.gguf': scripted.path, '/models/not-a-model.gguf': notGguf },
     });
     closers.push(() => modelServer.close());
@@ -222,8 +309,8 @@ async function main(): Promise<number> {
       const result = await build(tags.url, { MODEL_SOURCE: 'url', MODEL_URL: modelUrl, MODEL_SHA256: goodSha256 });
       expectTrue(result.code === 0, `build failed (exit ${result.code}):\n${tail(result.stderr || result.stdout)}`);
       expectTrue(modelServer.requests.includes('GET /models/scripted.gguf'), 'the build never requested the model URL');
-      const container = await startContainer(tags.url, PORTS.urlImage);
-      const { status, json } = await postJson(`http://127.0.0.1:${PORTS.urlImage}/v1/chat/completions`, { messages: [{ role: 'user', content: 'Hi' }], temperature: 0 });
+      const container = await startContainer(tags.url, port('urlImage'));
+      const { status, json } = await postJson(`http://127.0.0.1:${port('urlImage')}/v1/chat/completions`, { messages: [{ role: 'user', content: 'Hi' }], temperature: 0 });
       expectEqual(status, 200, 'status');
       expectEqual(json.choices?.[0]?.message?.content?.trim(), SCRIPT.answer.trim(), 'answer');
       await engine.removeContainer(container.id);
@@ -268,11 +355,11 @@ async function main(): Promise<number> {
       const s3Model = path.join(work, 'padded-model.gguf');
       copyFileSync(scripted.path, s3Model);
       appendFileSync(s3Model, Buffer.alloc(S3_PADDING_BYTES));
-      const s3: FakeS3 = await startFakeS3({ port: PORTS.fakeS3, objects: { 'models/r1/padded-model.gguf': s3Model } });
+      const s3: FakeS3 = await startFakeS3({ port: port('fakeS3'), objects: { 'models/r1/padded-model.gguf': s3Model } });
       closers.push(() => s3.close());
 
       await harness.check('MODEL_SOURCE=none fetches the model from S3 at start with parallel ranged GETs, then serves it', async () => {
-        const container = await startContainer(tags.none, PORTS.s3Image, {
+        const container = await startContainer(tags.none, port('s3Image'), {
           LLM_MODEL_S3_BUCKET: 'models',
           LLM_MODEL_S3_KEY: 'r1/padded-model.gguf',
           AWS_ENDPOINT_URL_S3: s3.endpoint,
@@ -283,7 +370,7 @@ async function main(): Promise<number> {
         const gets = s3.requests.filter((r) => r.method === 'GET');
         expectTrue(gets.length > 1 && gets.every((r) => r.range), `expected several ranged GETs, saw ${JSON.stringify(gets.map((r) => r.range))}`);
         expectTrue(s3.maxConcurrentGets() > 1, `the ranged GETs never overlapped (max ${s3.maxConcurrentGets()} at once)`);
-        const { status, json } = await postJson(`http://127.0.0.1:${PORTS.s3Image}/`, { prompt: 'Hi', temperature: 0 });
+        const { status, json } = await postJson(`http://127.0.0.1:${port('s3Image')}/`, { prompt: 'Hi', temperature: 0 });
         expectEqual(status, 200, 'status');
         expectEqual(json.response?.trim(), SCRIPT.answer.trim(), 'response');
         const fetchLine = parseLogLines(await engine.logs(container.id)).find((event) => event.event === 'model_s3_fetch');
@@ -303,16 +390,14 @@ async function main(): Promise<number> {
     for (const close of closers) await close().catch(() => undefined);
     rmSync(stagedModel, { force: true });
     rmSync(path.join(work, 'padded-model.gguf'), { force: true });
-    if (harness.failures > 0) console.log(`build output kept in ${buildLog}`);
+    if (harness.failures > failuresBefore) console.log(`build output kept in ${buildLog}`);
     else rmSync(work, { recursive: true, force: true });
   }
 
-  if (metrics.length > 0) {
-    console.log('\nmeasured:');
-    for (const [name, value] of metrics) console.log(`  ${name}: ${value}`);
+  if (measured.length > 0) {
+    console.log(`\nmeasured (${platform.name}):`);
+    for (const [name, value] of measured) console.log(`  ${name}: ${value}`);
   }
-  console.log(`\n${harness.summary()}`);
-  return harness.failures === 0 ? 0 : 1;
 }
 
 main().then((code) => process.exit(code), (error: unknown) => {

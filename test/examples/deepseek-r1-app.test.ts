@@ -50,7 +50,8 @@ function synthExample(context: Record<string, string>) {
   expect(exitCode).toBe(0);
   const stack = assembly.getStackByName('DeepSeekR1');
   const assetManifest = JSON.parse(fs.readFileSync(path.join(outdir, 'DeepSeekR1.assets.json'), 'utf8'));
-  const images = Object.values(assetManifest.dockerImages) as Array<{ source: { dockerBuildArgs?: Record<string, string>; platform?: string } }>;
+  type ImageSource = { dockerBuildArgs?: Record<string, string>; dockerBuildTarget?: string; platform?: string };
+  const images = Object.values(assetManifest.dockerImages) as Array<{ source: ImageSource }>;
   return { template: Template.fromJSON(stack.template), images, outdir };
 }
 
@@ -106,12 +107,26 @@ describe('examples/deepseek-r1', () => {
     expect(memoryOf(large.template)).toBeGreaterThan(memoryOf(small.template));
     expect(memoryOf(large.template)).toBeGreaterThan(DEEPSEEK_R1_MODELS['8b'].sizeBytes / 2 ** 20);
 
+    // The example README quotes the 8B's memory: it must be what synth gives.
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'examples', 'deepseek-r1', 'README.md'), 'utf8');
+    expect(readme).toContain(`-c model=8b                  # 4.9 GB model: the tuner gives it ${memoryOf(large.template).toLocaleString('en-US')} MB of memory`);
+
     large.template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
     large.template.hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'] });
     large.template.hasOutput('ApiKeySecretArn', {});
     large.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
     expect(large.images[0].source.dockerBuildArgs).toMatchObject({ MODEL_SHA256: DEEPSEEK_R1_MODELS['8b'].sha256 });
     expect(large.images[0].source.platform).toBe('linux/amd64');
+  });
+
+  test('-c snapStart=true: SnapStart version and alias "live" behind the URL, labelled image, still nag-clean', () => {
+    const { template, images } = synthExample({ snapStart: 'true' });
+    template.hasResourceProperties('AWS::Lambda::Function', { SnapStart: { ApplyOn: 'PublishedVersions' } });
+    template.resourceCountIs('AWS::Lambda::Version', 1);
+    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live' });
+    template.hasResourceProperties('AWS::Lambda::Url', { Qualifier: 'live', AuthType: 'AWS_IAM' });
+    expect(images[0].source.dockerBuildTarget).toBe('snapstart');
+    expect(() => synthExample({ snapStart: 'yes' })).toThrow(/context snapStart=yes: expected true \| false/);
   });
 
   test('a custom URL needs its checksum and size; bad context names the key', () => {
@@ -123,5 +138,18 @@ describe('examples/deepseek-r1', () => {
 
     const custom = synthExample({ modelUrl: url, modelSha256: 'b'.repeat(64), modelSizeBytes: String(2 * 2 ** 30) });
     expect(custom.images[0].source.dockerBuildArgs).toMatchObject({ MODEL_URL: url, MODEL_SHA256: 'b'.repeat(64) });
+    expect(() => synthExample({ modelUrl: url, modelSha256: 'b'.repeat(64), modelSizeBytes: '1000', modelKvCacheBytesPerToken: 'lots' })).toThrow(/context modelKvCacheBytesPerToken=lots/);
+  });
+
+  test('a custom URL never borrows the catalog entry\'s KV shape or name: the estimate, or the shape given', () => {
+    const url = 'https://models.example.com/pinned/abc/my-model.gguf';
+    const custom = { modelUrl: url, modelSha256: 'b'.repeat(64), modelSizeBytes: String(4 * 2 ** 30) };
+    const functionOf = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties;
+    // 4 GiB with the library's estimate (256 KiB/token = 1,024 MB at 4k): 4,096 + 1,024 + 512 + 410 -> 6,080 MB.
+    const estimated = functionOf(synthExample(custom).template);
+    expect(estimated.MemorySize).toBe(6080);
+    expect(estimated.Environment.Variables.LLM_MODEL_ID).toBe('my-model');
+    // With the shape given (the 1.5B distill's 28 KiB/token = 112 MB): 5,184 MB.
+    expect(functionOf(synthExample({ ...custom, modelKvCacheBytesPerToken: '28672' }).template).MemorySize).toBe(5184);
   });
 });

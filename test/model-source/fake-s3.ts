@@ -12,6 +12,7 @@ export interface FakeS3Request {
   readonly bucket: string;
   readonly key: string;
   readonly range?: string;
+  readonly versionId?: string;
   readonly signed: boolean;
 }
 
@@ -28,8 +29,10 @@ export interface FakeS3Options {
   readonly port: number;
   /** Host to listen on; 0.0.0.0 when a container on the host network must reach it. */
   readonly host?: string;
-  /** `bucket/key` → file on disk. */
+  /** `bucket/key` → file on disk: the current version. */
   readonly objects: Readonly<Record<string, string>>;
+  /** `bucket/key` → version id → file on disk: older versions, read with `?versionId=`. */
+  readonly versions?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Wait this long before answering each GET, so overlapping requests are observable. */
   readonly getDelayMs?: number;
 }
@@ -57,9 +60,11 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
     const key = decodeURIComponent(keyParts.join('/'));
     const method = req.method ?? 'GET';
     const range = req.headers.range;
-    requests.push({ method, bucket: decodeURIComponent(bucket), key, ...(range ? { range } : {}), signed: typeof req.headers.authorization === 'string' });
+    const versionId = url.searchParams.get('versionId') ?? undefined;
+    requests.push({ method, bucket: decodeURIComponent(bucket), key, ...(range ? { range } : {}), ...(versionId ? { versionId } : {}), signed: typeof req.headers.authorization === 'string' });
 
-    const file = options.objects[`${decodeURIComponent(bucket)}/${key}`];
+    const objectName = `${decodeURIComponent(bucket)}/${key}`;
+    const file = versionId === undefined ? options.objects[objectName] : options.versions?.[objectName]?.[versionId];
     if (!file || (method !== 'GET' && method !== 'HEAD')) {
       res.writeHead(method === 'HEAD' || method === 'GET' ? 404 : 405, { 'content-type': 'application/xml' });
       res.end(method === 'HEAD' ? undefined : '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
@@ -67,7 +72,7 @@ export async function startFakeS3(options: FakeS3Options): Promise<FakeS3> {
     }
     const size = statSync(file).size;
     const etag = etagOf(file);
-    const common = { 'accept-ranges': 'bytes', etag, 'last-modified': new Date(0).toUTCString(), 'content-type': 'application/octet-stream' };
+    const common = { 'accept-ranges': 'bytes', etag, ...(versionId ? { 'x-amz-version-id': versionId } : {}), 'last-modified': new Date(0).toUTCString(), 'content-type': 'application/octet-stream' };
     if (method === 'HEAD') {
       res.writeHead(200, { ...common, 'content-length': size });
       res.end();

@@ -5,6 +5,7 @@ import * as path from 'path';
 import { startFakeS3, type FakeS3 } from './fake-s3';
 import { writeGgufFixture } from './gguf-fixture';
 import { ensureRuntimeBuilt, runModelSource } from './run-model-source';
+import { startExpectingFailure } from '../runtime/harness';
 
 const S3_PORT = 18211;
 const MIB = 1024 * 1024;
@@ -13,6 +14,7 @@ let dir: string;
 let s3: FakeS3;
 let modelFile: string;
 let notGgufFile: string;
+let oldModelFile: string;
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
@@ -23,9 +25,12 @@ beforeAll(async () => {
   writeGgufFixture(modelFile, { payloadBytes: 6 * MIB + 12345 });
   notGgufFile = path.join(dir, 'not-a-model.bin');
   writeFileSync(notGgufFile, Buffer.alloc(3 * MIB, 7));
+  oldModelFile = path.join(dir, 'old-model.gguf');
+  writeGgufFixture(oldModelFile, { payloadBytes: 2 * MIB + 99 });
   s3 = await startFakeS3({
     port: S3_PORT,
     objects: { 'models/team/model-v1.gguf': modelFile, 'models/broken.gguf': notGgufFile },
+    versions: { 'models/team/model-v1.gguf': { 'v-2025-old': oldModelFile } },
     getDelayMs: 50,
   });
 });
@@ -115,4 +120,46 @@ test('a range cut off mid-body is fetched again and the file is still exact', as
   expect(run.error).toBeUndefined();
   expect(sha256(run.result as string)).toBe(sha256(modelFile));
   expect(run.logs.filter((e) => e.event === 'model_download_retry').length).toBeGreaterThanOrEqual(1);
+});
+
+describe('pinning what runs (LlmModel.fromBucket objectVersion / sha256)', () => {
+  test('a version id fetches that version, not the current object: every request names it', async () => {
+    s3.requests.length = 0;
+    const run = await runModelSource('resolve', { ...settings('team/model-v1.gguf'), s3VersionId: 'v-2025-old' }, s3Env(mkdtempSync(path.join(dir, 'tmp-'))));
+    expect(run.error).toBeUndefined();
+    expect(sha256(run.result as string)).toBe(sha256(oldModelFile));
+    expect(s3.requests.length).toBeGreaterThan(1);
+    expect(s3.requests.every((r) => r.versionId === 'v-2025-old')).toBe(true);
+  });
+
+  test('a matching sha256 is verified after the download and logged', async () => {
+    const run = await runModelSource('resolve', { ...settings('team/model-v1.gguf'), modelSha256: sha256(modelFile) }, s3Env(mkdtempSync(path.join(dir, 'tmp-'))));
+    expect(run.error).toBeUndefined();
+    expect(sha256(run.result as string)).toBe(sha256(modelFile));
+    expect(run.logs).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'model_verified', sha256: sha256(modelFile) })]));
+  });
+
+  test('a mismatch is a clear error naming both checksums, and nothing is left to be served', async () => {
+    const tmp = mkdtempSync(path.join(dir, 'tmp-'));
+    const wrong = sha256(oldModelFile);
+    const run = await runModelSource('resolve', { ...settings('team/model-v1.gguf'), modelSha256: wrong }, s3Env(tmp));
+    expect(run.exitCode).toBe(1);
+    expect(run.error).toBe(`Checksum mismatch for the model at s3://models/team/model-v1.gguf: expected SHA-256 ${wrong}, got ${sha256(modelFile)}. `
+      + 'The download was deleted. Check the object (or its version) and the sha256 it is pinned to (LLM_MODEL_SHA256).');
+    const leftovers = (folder: string): string[] => readdirSync(folder, { withFileTypes: true })
+      .flatMap((e) => (e.isDirectory() ? leftovers(path.join(folder, e.name)) : [e.name]));
+    expect(leftovers(tmp).filter((name) => name.includes('.gguf'))).toEqual([]);
+  });
+
+  test('the server refuses to start on a mismatch and says why in its log', async () => {
+    const tmp = mkdtempSync(path.join(dir, 'tmp-'));
+    const result = await startExpectingFailure({
+      env: { ...s3Env(tmp), LLM_MODEL_S3_BUCKET: 'models', LLM_MODEL_S3_KEY: 'team/model-v1.gguf', LLM_MODEL_SHA256: sha256(oldModelFile), AWS_EC2_METADATA_DISABLED: 'true' },
+    });
+    expect(result.code).toBe(1);
+    const failure = result.logs.find((line) => line.event === 'startup_failed');
+    if (!failure) throw new Error(`no startup_failed line in:\n${result.output}`);
+    expect(failure.error).toMatch(/^Checksum mismatch for the model at s3:\/\/models\/team\/model-v1\.gguf: expected SHA-256 [0-9a-f]{64}, got [0-9a-f]{64}/);
+    expect(result.logs.some((line) => line.event === 'model_loaded')).toBe(false);
+  });
 });

@@ -42,6 +42,11 @@ export class FakeSecretsManager {
     };
   }
 
+  /** Changes a secret's value, as a rotation would. */
+  setSecret(secretArn: string, value: string): void {
+    this.secrets.set(secretArn, value);
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }

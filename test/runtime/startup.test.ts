@@ -17,9 +17,10 @@ import { startFileServer } from '../model-source/file-server';
 // The fixed contract between construct and runtime (BRIEF.md), in its order.
 const CONTRACT = [
   'PORT', 'HOST', 'LLM_MODEL_PATH', 'LLM_MODEL_URL', 'LLM_MODEL_SHA256', 'LLM_MODEL_CACHE_DIR', 'LLM_MODEL_S3_BUCKET',
-  'LLM_MODEL_S3_KEY', 'LLM_MODEL_ID', 'LLM_CONTEXT_SIZE', 'LLM_THREADS', 'LLM_MAX_TOKENS', 'LLM_MAX_GENERATION_SECONDS',
+  'LLM_MODEL_S3_KEY', 'LLM_MODEL_S3_VERSION_ID', 'LLM_MODEL_ID', 'LLM_CONTEXT_SIZE', 'LLM_THREADS', 'LLM_MAX_TOKENS', 'LLM_MAX_GENERATION_SECONDS',
   'LLM_DEADLINE_MARGIN_MS', 'LLM_QUEUE_SIZE', 'LLM_MAX_BODY_BYTES', 'LLM_API_KEY', 'LLM_API_KEY_SECRET_ARN',
   'LLM_LOG_PROMPTS', 'LLM_USE_MMAP', 'LLM_ISOLATE_REQUESTS', 'LLM_TRUST_LAMBDA_CONTEXT', 'LLM_METRICS_NAMESPACE',
+  'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH',
 ];
 
 function documentedVariables(): Array<{ name: string; default: string; description: string }> {
@@ -55,6 +56,7 @@ describe('the environment variables', () => {
     ['LLM_DEADLINE_MARGIN_MS', 'soon'],
     ['LLM_MAX_GENERATION_SECONDS', '-1'],
     ['LLM_MODEL_SHA256', 'not-a-checksum'],
+    ['LLM_MODEL_S3_VERSION_ID', 'version-without-an-object'],
     ['LLM_MODEL_URL', 'ftp://example.com/model.gguf'],
     ['LLM_LOG_PROMPTS', 'maybe'],
     ['LLM_USE_MMAP', 'sometimes'],
@@ -68,6 +70,11 @@ describe('the environment variables', () => {
     ['LLM_MODEL_S3_KEY', 'key-without-bucket'],
     ['LLM_METRICS_NAMESPACE', 'AWS/Lambda'],
     ['LLM_MODEL_ID', 'has spaces in it'],
+    ['AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', '/v1/chat/completions'],
+    ['AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', 'no-leading-slash'],
+    ['AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', '/health'],
+    ['AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', '/_snapstart/../v1/models'],
+    ['AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', '/hook%2fpath'],
   ];
 
   test('every invalid value is a ConfigError naming its variable (loadConfig, one process for all cases)', () => {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { freshRandomBytes } from '../entropy.js';
 
 /** OpenAI's finish reasons that this server produces. */
 export type FinishReason = 'stop' | 'length' | 'tool_calls';
@@ -24,7 +24,7 @@ export function toolCallId(): string {
 
 function randomText(length: number): string {
   let text = '';
-  for (const byte of randomBytes(length)) text += ALPHABET[byte % ALPHABET.length];
+  for (const byte of freshRandomBytes(length)) text += ALPHABET[byte % ALPHABET.length];
   return text;
 }
 

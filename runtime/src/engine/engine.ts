@@ -3,6 +3,7 @@ import {
   type ChatHistoryItem, type Llama, type LlamaChatResponseChunk, type LlamaContext,
   type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
+import { freshSeed } from '../entropy.js';
 import { OutputCollector } from './output-collector.js';
 import { chatHistory, chatModelFunctions, forcingFunctionCall, ToolCallCollector, wrapperCallsFunctions } from './tool-calls.js';
 import type { ChatMessage, EngineStop, GenerationOutcome, GenerationSettings, Sampling, ToolFunction } from './types.js';
@@ -56,6 +57,11 @@ export class Engine {
     private readonly sequence: LlamaContextSequence,
     private readonly chat: LlamaChat,
     private readonly completion: LlamaCompletion,
+    /**
+     * Where loading went, for the start-up log's cold-start phases: the weights read (or mapped) and
+     * prepared for the CPU's kernels, then the context (KV cache and compute buffers) allocated.
+     */
+    readonly loadTimings: { readonly weightsMs: number; readonly contextMs: number },
     private readonly isolateRequests: boolean,
   ) {}
 
@@ -79,7 +85,9 @@ export class Engine {
 
   static async load(options: EngineOptions): Promise<Engine> {
     const { llama } = options;
+    const started = performance.now();
     const model = await llama.loadModel({ modelPath: options.modelPath, useMmap: options.useMmap });
+    const modelLoaded = performance.now();
     const context = await model.createContext({
       contextSize: options.contextSize,
       sequences: 1,
@@ -89,6 +97,7 @@ export class Engine {
     return new Engine(llama, model, context, sequence,
       new LlamaChat({ contextSequence: sequence }),
       new LlamaCompletion({ contextSequence: sequence }),
+      { weightsMs: modelLoaded - started, contextMs: performance.now() - modelLoaded },
       options.isolateRequests ?? false);
   }
 
@@ -192,6 +201,22 @@ export class Engine {
     });
   }
 
+  /**
+   * One short greedy generation, so that llama.cpp's compute buffers and graph and the tokenizer's caches
+   * exist before a SnapStart snapshot is taken (the first request after a restore then costs what a warm
+   * one does). The sequence is cleared afterwards: no prompt, not even this one, is kept in the snapshot.
+   * Returns the tokens sampled.
+   */
+  async warmUp(): Promise<number> {
+    const before = this.sequence.tokenMeter.getState();
+    try {
+      await this.chat.generateResponse([{ type: 'user', text: 'Hello' }, { type: 'model', response: [] }], { maxTokens: 4, temperature: 0 });
+    } finally {
+      await this.sequence.clearHistory();
+    }
+    return this.sequence.tokenMeter.diff(before).usedOutputTokens;
+  }
+
   /** node-llama-cpp reads and parses its JSON grammar file on each call: build it once. */
   jsonGrammar(): Promise<LlamaGrammar> {
     this.jsonGrammarPromise ??= this.llama.getGrammarFor('json');
@@ -293,7 +318,8 @@ function samplingOptionsFor(model: LlamaModel, sampling: Sampling) {
     temperature: sampling.temperature,
     topP: sampling.topP,
     topK: sampling.topK ?? 0,
-    seed: sampling.seed,
+    // node-llama-cpp's own default is the clock in whole seconds: same-second requests would sample alike.
+    seed: sampling.seed ?? freshSeed(),
     repeatPenalty: penalised
       ? { penalty: 1, frequencyPenalty: sampling.frequencyPenalty ?? 0, presencePenalty: sampling.presencePenalty ?? 0 }
       : false as const,

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { freshUuid } from '../entropy.js';
 
 /**
  * What the Lambda Web Adapter tells us about the invocation. It forwards the Lambda context as JSON in
@@ -45,10 +45,10 @@ function deadlineOf(context: Record<string, unknown> | undefined): number | unde
  * send the same headers.
  */
 export function invocationContext(headers: IncomingHttpHeaders, trusted: boolean): InvocationContext {
-  if (!trusted) return { requestId: randomUUID() };
+  if (!trusted) return { requestId: freshUuid() };
   const context = lambdaContext(headers);
   const candidates = [context?.request_id, header(headers, 'x-amzn-request-id'), header(headers, 'x-request-id')];
   // Ids come from headers a client can also send: only well-formed ones reach the logs.
-  const requestId = candidates.find((value): value is string => typeof value === 'string' && SAFE_ID.test(value)) ?? randomUUID();
+  const requestId = candidates.find((value): value is string => typeof value === 'string' && SAFE_ID.test(value)) ?? freshUuid();
   return { requestId, deadlineEpochMs: deadlineOf(context) };
 }

@@ -20,13 +20,15 @@ export interface ModelSourceSettings {
   modelPath?: string;
   /** Downloaded into `cacheDir` when neither S3 nor a path is set (LLM_MODEL_URL). */
   modelUrl: string;
-  /** Expected SHA-256 of the file behind `modelUrl` (LLM_MODEL_SHA256). Not applied to S3 or local files. */
+  /** Expected SHA-256 of the file behind `modelUrl` or the S3 object (LLM_MODEL_SHA256). Not applied to local files. */
   modelSha256?: string;
   /** Where URL downloads are kept between runs (LLM_MODEL_CACHE_DIR). */
   cacheDir: string;
   /** With `s3Key`, fetch the model from S3 into /tmp at start (LLM_MODEL_S3_BUCKET, LLM_MODEL_S3_KEY). */
   s3Bucket?: string;
   s3Key?: string;
+  /** A version of the S3 object to fetch instead of the current one (LLM_MODEL_S3_VERSION_ID). */
+  s3VersionId?: string;
   /** Tuning for the S3 fetch; the defaults suit Lambda. */
   s3Concurrency?: number;
   s3PartSizeBytes?: number;
@@ -59,10 +61,14 @@ async function obtainModel(settings: ModelSourceSettings, log: ModelSourceLog): 
     if (!bucket || !key) {
       throw new Error('LLM_MODEL_S3_BUCKET and LLM_MODEL_S3_KEY must be set together (only one of them is set)');
     }
-    log({ event: 'model_source', source: 's3', location: `s3://${bucket}/${key}` });
+    const versionId = settings.s3VersionId?.trim() || undefined;
+    const sha256 = settings.modelSha256?.trim() || undefined;
+    log({ event: 'model_source', source: 's3', location: `s3://${bucket}/${key}`, ...(versionId ? { versionId } : {}), verified: sha256 !== undefined });
     return downloadModelFromS3({
       bucket,
       key,
+      ...(versionId ? { versionId } : {}),
+      ...(sha256 ? { sha256 } : {}),
       ...(settings.s3Concurrency !== undefined ? { concurrency: settings.s3Concurrency } : {}),
       ...(settings.s3PartSizeBytes !== undefined ? { partSizeBytes: settings.s3PartSizeBytes } : {}),
     }, log);

@@ -4,10 +4,15 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createProgressReporter, type ModelSourceLog } from './progress.js';
+import { parseSha256, sha256OfFile } from './sha256.js';
 
 export interface S3DownloadOptions {
   readonly bucket: string;
   readonly key: string;
+  /** Fetch this version of the object instead of the current one. */
+  readonly versionId?: string;
+  /** Expected SHA-256 of the object: checked after the download; a mismatch deletes it and throws. */
+  readonly sha256?: string;
   /** Where models fetched from S3 are kept. Default: `<os.tmpdir()>/llm-function-url/s3` (Lambda's /tmp). */
   readonly directory?: string;
   /** Ranged GETs in flight at once. Default {@link DEFAULT_S3_CONCURRENCY}. */
@@ -27,12 +32,15 @@ const ATTEMPTS_PER_PART = 3;
 
 /**
  * Fetches s3://bucket/key into local storage with parallel ranged GETs written straight to their offsets,
- * checks the size, and renames the file into place only when complete. A file already fetched by an earlier
- * start in the same sandbox (same bucket, key, ETag and size) is reused without downloading.
+ * checks the size (and the SHA-256 when one is expected), and renames the file into place only when complete.
+ * A file already fetched by an earlier start in the same sandbox (same bucket, key, version, ETag, size and
+ * expected checksum) is reused without downloading.
  */
 export async function downloadModelFromS3(options: S3DownloadOptions, log: ModelSourceLog): Promise<string> {
-  const { bucket, key } = options;
-  const location = `s3://${bucket}/${key}`;
+  const { bucket, key, versionId } = options;
+  const expectedSha256 = options.sha256 ? parseSha256(options.sha256, 'LLM_MODEL_SHA256') : undefined;
+  const location = `s3://${bucket}/${key}${versionId ? `?versionId=${versionId}` : ''}`;
+  const version = versionId ? { VersionId: versionId } : {};
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_S3_CONCURRENCY));
   const partSize = Math.max(MIN_PART_SIZE_BYTES, Math.floor(options.partSizeBytes ?? DEFAULT_S3_PART_SIZE_BYTES));
   // Loaded here, not at the top: the S3 client costs about 0.2 s to import, which every start without an
@@ -43,7 +51,7 @@ export async function downloadModelFromS3(options: S3DownloadOptions, log: Model
   let size: number;
   let etag: string | undefined;
   try {
-    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...version }));
     size = head.ContentLength ?? -1;
     etag = head.ETag;
   } catch (error) {
@@ -52,7 +60,8 @@ export async function downloadModelFromS3(options: S3DownloadOptions, log: Model
   if (!(size > 0)) throw new Error(`The model at ${location} is empty (or S3 reported no size)`);
 
   const root = options.directory ?? join(tmpdir(), 'llm-function-url', 's3');
-  const identity = createHash('sha256').update(JSON.stringify([bucket, key, etag ?? '', size])).digest('hex').slice(0, 16);
+  // The expected checksum is part of the identity: a cached file was verified against exactly that one.
+  const identity = createHash('sha256').update(JSON.stringify([bucket, key, versionId ?? '', etag ?? '', size, expectedSha256 ?? ''])).digest('hex').slice(0, 16);
   const folder = join(root, identity);
   const fileName = safeFileName(basename(key));
   const finalPath = join(folder, fileName);
@@ -98,7 +107,7 @@ export async function downloadModelFromS3(options: S3DownloadOptions, log: Model
         let written = 0;
         try {
           const response = await client.send(
-            new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${part.start}-${part.end}`, ...(etag ? { IfMatch: etag } : {}) }),
+            new GetObjectCommand({ Bucket: bucket, Key: key, ...version, Range: `bytes=${part.start}-${part.end}`, ...(etag ? { IfMatch: etag } : {}) }),
             { abortSignal: abort.signal },
           );
           if (!response.Body) throw new Error('S3 returned no body');
@@ -131,11 +140,13 @@ export async function downloadModelFromS3(options: S3DownloadOptions, log: Model
     await file.sync();
     await file.close();
     file = undefined;
+    if (expectedSha256) await verifyChecksum(partialPath, expectedSha256, location, log);
     await rename(partialPath, finalPath);
   } catch (error) {
     abort.abort();
     await file?.close().catch(() => undefined);
     await rm(partialPath, { force: true });
+    if (error instanceof ChecksumMismatchError) throw error;
     throw new Error(`Fetching the model from ${location} failed: ${describeS3Error(error)}`);
   } finally {
     client.destroy();
@@ -144,6 +155,21 @@ export async function downloadModelFromS3(options: S3DownloadOptions, log: Model
   log({ event: 'model_s3_fetch', location, sizeBytes: size, parts: parts.length, concurrency: workers, mbPerSecond });
   return finalPath;
 }
+
+/** A wrong model is never served: on a mismatch the download is deleted and the start fails, naming both checksums. */
+async function verifyChecksum(path: string, expected: string, location: string, log: ModelSourceLog): Promise<void> {
+  const actual = await sha256OfFile(path);
+  if (actual !== expected) {
+    throw new ChecksumMismatchError(
+      `Checksum mismatch for the model at ${location}: expected SHA-256 ${expected}, got ${actual}. ` +
+      'The download was deleted. Check the object (or its version) and the sha256 it is pinned to (LLM_MODEL_SHA256).',
+    );
+  }
+  log({ event: 'model_verified', source: 's3', location, sha256: actual });
+}
+
+/** Not a transfer problem: the message is passed on unchanged. */
+class ChecksumMismatchError extends Error {}
 
 /**
  * Path-style addressing when the endpoint is overridden (AWS_ENDPOINT_URL_S3, which the SDK reads itself):

@@ -7,6 +7,8 @@ export interface RequestRecord {
   method: string;
   status: number;
   coldStart: boolean;
+  /** The first request after a SnapStart restore (which is not a cold start). */
+  restored: boolean;
   durationMs: number;
   errorCode?: string;
   generation?: GenerationRecord;

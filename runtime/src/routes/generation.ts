@@ -161,7 +161,7 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
       promptTokens = prepared.promptTokens;
       const room = engine.roomAfter(promptTokens);
       if (room < 1) throw contextLengthExceeded(engine.contextSize, promptTokens, request.promptParam);
-      scope.coldStart = app.takeColdStart();
+      ({ coldStart: scope.coldStart, restored: scope.restored } = app.takeStart());
       const onDelta = (delta: Delta): void => {
         firstTokenAt ??= performance.now();
         if (delta.kind === 'reasoning' && !request.includeReasoning) return;

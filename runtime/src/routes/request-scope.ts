@@ -13,8 +13,9 @@ export interface RequestScope {
   /** performance.now() when the request arrived. */
   readonly arrivedAt: number;
   status: number;
-  /** Set when the request's generation was the process's first (see App.takeColdStart). */
+  /** Set when the request ran a generation: how its environment started (see App.takeStart). */
   coldStart?: boolean;
+  restored?: boolean;
   errorCode?: string;
   generation?: GenerationRecord;
   loggedPrompt?: unknown;

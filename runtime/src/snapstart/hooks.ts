@@ -1,0 +1,54 @@
+import { loadBearerKey } from '../auth/bearer-key-source.js';
+import { notReady, queueFull } from '../http/api-error.js';
+import { sendJson } from '../http/respond.js';
+import { log } from '../observability/log.js';
+import type { RequestScope } from '../routes/request-scope.js';
+
+/**
+ * POST {AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH}: the Web Adapter calls it once the server is ready and
+ * before Lambda takes the snapshot. One short generation allocates what the first request would otherwise
+ * allocate, so every environment restored from the snapshot starts warm. Calling it again warms again.
+ */
+export async function beforeCheckpoint(scope: RequestScope): Promise<void> {
+  const { app } = scope;
+  if (app.state !== 'ready') throw notReady(app.state);
+  const started = performance.now();
+  const admission = app.gate.enter(new AbortController().signal);
+  if (admission === undefined) throw queueFull(app.gate.retryAfterSeconds());
+  const release = await admission;
+  let warmUpTokens: number;
+  try {
+    warmUpTokens = await app.engine!.warmUp();
+  } finally {
+    release();
+  }
+  const warmUpMs = Math.round(performance.now() - started);
+  app.checkpointedAt = Date.now();
+  log({ event: 'snapstart_before_checkpoint', warmUpMs, warmUpTokens });
+  scope.status = 200;
+  sendJson(scope.res, 200, { status: 'ok', warmUpMs, warmUpTokens });
+}
+
+/**
+ * POST {AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH}: the Web Adapter calls it after a restore, before traffic.
+ * Everything in memory is a copy shared with every other environment restored from the same snapshot.
+ * Sampling seeds and ids are already drawn fresh from the kernel per request (entropy.ts), and no
+ * connection outlives a call, so what is left is the bearer key, which may have been rotated since the
+ * snapshot: it is read again. A failure is an error answer, which fails the restore rather than serving
+ * with a stale key.
+ */
+export async function afterRestore(scope: RequestScope): Promise<void> {
+  const { app } = scope;
+  if (app.state !== 'ready') throw notReady(app.state);
+  const started = performance.now();
+  if (app.config.apiKeySecretArn !== undefined) app.bearerKey = await loadBearerKey(app.config);
+  app.markRestored();
+  const ms = Math.round(performance.now() - started);
+  log({
+    event: 'restore',
+    ms,
+    snapshotAgeMs: app.checkpointedAt === undefined ? undefined : Date.now() - app.checkpointedAt,
+  });
+  scope.status = 200;
+  sendJson(scope.res, 200, { status: 'ok', ms });
+}
