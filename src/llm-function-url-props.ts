@@ -189,7 +189,8 @@ export interface LlmFunctionUrlProps {
    * which lets a caller tell from its time to first token whether the previous request began like its
    * own (another user's system prompt or document). Turn this on when callers must not learn about each
    * other. Cost: every request evaluates its whole prompt; measured in docs/benchmarks/prefix-reuse.md
-   * (turn 2 of a chat with a ~700-token history starts answering several times later).
+   * (turn 2 of a chat with a ~700-token history started answering 16 times later: 5.5 s instead of 0.34 s,
+   * 1.5B model, 2 vCPUs).
    *
    * @default false
    */

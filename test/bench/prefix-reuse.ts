@@ -57,6 +57,13 @@ interface Sample {
   turn2PromptTokensEvaluated: number;
 }
 
+/** Words per canned answer: one token each in the generated model's vocabulary, like a short real answer. */
+const ANSWER_WORDS = 32;
+
+function cannedAnswer(round: number): string {
+  return benchmarkPrompt(round + 500).split(' ').slice(0, ANSWER_WORDS).join(' ');
+}
+
 function conversation(round: number, historyPrompts: number) {
   const history = Array.from({ length: historyPrompts }, (_, i) => benchmarkPrompt(round * historyPrompts + i + 1)).join('\n');
   return {
@@ -68,9 +75,12 @@ function conversation(round: number, historyPrompts: number) {
 async function runConversation(server: ServerProcess, round: number, options: PrefixReuseOptions): Promise<Sample> {
   const { turn1, followUp } = conversation(round, options.historyPrompts);
   const body = { temperature: 0, max_tokens: options.tokens, stream: true, stream_options: { include_usage: true } };
-  const first = await postStreamed(server.port, '/v1/chat/completions', { ...body, messages: turn1, include_reasoning: false });
-  // The client sends back what it was shown (the answer; DeepSeek's template drops earlier reasoning anyway).
-  const turn2 = [...turn1, { role: 'assistant', content: first.content }, { role: 'user', content: followUp }];
+  const first = await postStreamed(server.port, '/v1/chat/completions', { ...body, messages: turn1 });
+  // What the client sends back as turn 1's answer. Not the generated text: random weights emit token runs
+  // that re-tokenize differently, which a trained model's answer does not. With DeepSeek-R1 the sequence
+  // diverges right after turn 1's prompt either way (its template drops the earlier reasoning), so turn 2
+  // evaluates the answer, the follow-up and the role markers: an answer of ANSWER_WORDS one-token words.
+  const turn2 = [...turn1, { role: 'assistant', content: cannedAnswer(round) }, { role: 'user', content: followUp }];
   const second = await postStreamed(server.port, '/v1/chat/completions', { ...body, messages: turn2 });
   const secondLine = await server.metricsFor(second.requestId) as { PromptTokens?: number; promptTokensEvaluated?: number } | undefined;
   if (first.status !== 200 || second.status !== 200) throw new Error(`prefix reuse: HTTP ${first.status} / ${second.status}`);

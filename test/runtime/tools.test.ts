@@ -102,6 +102,15 @@ test('tool_choice "required" and a named function force a call from the first to
   }
 });
 
+test('a call cut by max_tokens before its arguments end is not reported as a call', async () => {
+  // <think>, 5 reasoning tokens, </think>, the call prefix, the name, the arguments: the blank lines that end
+  // them would be token 11.
+  const res = await post(server.url, '/v1/chat/completions', { messages: QUESTION, tools: TOOLS, temperature: 0, max_tokens: 10 });
+  expect(res.status).toBe(200);
+  expect(res.json.choices[0].finish_reason).toBe('length');
+  expect(res.json.choices[0].message.tool_calls).toBeUndefined();
+});
+
 test('tool_choice "none": no function is offered, the model answers in text', async () => {
   const res = await post(server.url, '/v1/chat/completions', { messages: QUESTION, tools: TOOLS, tool_choice: 'none', temperature: 0, max_tokens: 50 });
   expect(res.status).toBe(200);

@@ -73,6 +73,7 @@ export function chatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[]
 export class ToolCallCollector {
   readonly calls: Array<{ name: string; arguments: string }> = [];
   private readonly compactors: JsonCompactor[] = [];
+  private finishedCount = 0;
 
   constructor(private readonly onDelta: (delta: ToolCallDelta) => void) {}
 
@@ -94,11 +95,10 @@ export class ToolCallCollector {
     this.onDelta({ index, arguments: text });
   }
 
+  /** The calls node-llama-cpp completed: one cut by max_tokens or an abort is not a call. */
   result(): GeneratedToolCall[] {
-    return this.calls.map((call) => ({ name: call.name, arguments: call.arguments }));
+    return this.calls.slice(0, this.finishedCount).map((call) => ({ name: call.name, arguments: call.arguments }));
   }
-
-  private finishedCount = 0;
 
   private start(index: number, name: string): void {
     if (this.calls[index] !== undefined) return;
