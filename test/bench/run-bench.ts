@@ -75,8 +75,14 @@ async function main(): Promise<void> {
 
   log(`prefix reuse: ${options.rounds} rounds, turn 2 after turn 1 against LLM_ISOLATE_REQUESTS=true`);
   const prefixReuse = await runPrefixReuse({
-    modelPath: model.path, rounds: options.rounds, threads: options.threads, contextSize: options.contextSize,
-    historyPrompts: 5, tokens: options.tokens, portBase: options.portBase + 20, log,
+    modelPath: model.path,
+    rounds: options.rounds,
+    threads: options.threads,
+    contextSize: options.contextSize,
+    historyPrompts: 5,
+    tokens: options.tokens,
+    portBase: options.portBase + 20,
+    log,
   });
 
   let llamaBench: LlamaBenchRow[] | undefined;
@@ -141,8 +147,11 @@ async function main(): Promise<void> {
   writeFileSync(path.join(options.outputDir, 'decode-tokens-per-second.svg'), decodeChartSvg(analysis, options, llamaBench));
   writeFileSync(path.join(options.outputDir, 'README.md'), renderReadme(results, analysis));
   writePrefixReuseReport({
-    generatedAt: results.generatedAt, command: results.command, machine,
-    model: { file: results.setup.model.file, bytes: modelBytes }, prefixReuse,
+    generatedAt: results.generatedAt,
+    command: results.command,
+    machine,
+    model: { file: results.setup.model.file, bytes: modelBytes },
+    prefixReuse,
   }, options.outputDir);
 
   log('');

@@ -22,8 +22,14 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(`prefix reuse: ${options.rounds} rounds, ${options.threads} threads, model ${path.relative(REPO_ROOT, model.path)}`);
   const prefixReuse = await runPrefixReuse({
-    modelPath: model.path, rounds: options.rounds, threads: options.threads, contextSize: options.contextSize,
-    historyPrompts: 5, tokens: options.tokens, portBase: options.portBase + 20, log,
+    modelPath: model.path,
+    rounds: options.rounds,
+    threads: options.threads,
+    contextSize: options.contextSize,
+    historyPrompts: 5,
+    tokens: options.tokens,
+    portBase: options.portBase + 20,
+    log,
   });
   mkdirSync(options.outputDir, { recursive: true });
   writePrefixReuseReport({
