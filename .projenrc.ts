@@ -103,6 +103,7 @@ demo.prependSpawn(runtimeBuild);
 project.addTask('bench:cold-start', {
   description: 'Cold start of the image phase by phase (page cache dropped/warm, read/mmap) and the SnapStart restore path; needs docker or podman',
   exec: 'ts-node --project tsconfig.dev.json test/bench/cold-start.ts',
+  receiveArgs: true,
 });
 
 project.addTask('bench', {

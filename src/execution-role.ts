@@ -8,6 +8,8 @@ export interface RuntimeAccess {
   readonly logGroup: logs.ILogGroup;
   readonly apiKeySecret?: secretsmanager.ISecret;
   readonly modelStatements?: iam.PolicyStatement[];
+  /** VPC network interfaces, environment decryption: statements other props bring. */
+  readonly otherStatements?: iam.PolicyStatement[];
 }
 
 /** The statements the runtime needs: write to its log group, read the model object and the bearer key. */
@@ -19,6 +21,7 @@ export function runtimeStatements(access: RuntimeAccess): iam.PolicyStatement[] 
       resources: [access.logGroup.logGroupArn],
     }),
     ...(access.modelStatements ?? []),
+    ...(access.otherStatements ?? []),
   ];
   if (access.apiKeySecret) {
     statements.push(new iam.PolicyStatement({
@@ -37,19 +40,26 @@ export function runtimeStatements(access: RuntimeAccess): iam.PolicyStatement[] 
   return statements;
 }
 
+/** The role the function runs as, and the policy of the construct's own that holds the runtime's statements. */
+export interface ExecutionRole {
+  readonly role: iam.IRole;
+  readonly policy: iam.ManagedPolicy;
+}
+
 /**
- * The execution role: the user's own, given the runtime's statements (in its default policy), or a role of
- * the construct's own with one inline policy. No AWS managed policies, no wildcards.
+ * The execution role (the user's own, or a role of the construct's own) with the runtime's statements in a
+ * customer-managed policy owned by the construct: no inline policy (NIST 800-53, HIPAA and PCI packs ask
+ * for managed ones), no AWS managed policy, no wildcard.
  */
-export function executionRole(scope: Construct, given: iam.IRole | undefined, access: RuntimeAccess): iam.IRole {
-  const statements = runtimeStatements(access);
-  if (given) {
-    for (const statement of statements) given.addToPrincipalPolicy(statement);
-    return given;
-  }
-  return new iam.Role(scope, 'Role', {
+export function executionRole(scope: Construct, given: iam.IRole | undefined, access: RuntimeAccess): ExecutionRole {
+  const role = given ?? new iam.Role(scope, 'Role', {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
     description: `Execution role of the LLM function at ${scope.node.path}`,
-    inlinePolicies: { Runtime: new iam.PolicyDocument({ statements }) },
   });
+  const policy = new iam.ManagedPolicy(scope, 'RuntimePolicy', {
+    description: `What the LLM function at ${scope.node.path} may do: write its logs, read its model and key`,
+    statements: runtimeStatements(access),
+    roles: [role],
+  });
+  return { role, policy };
 }

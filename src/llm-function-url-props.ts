@@ -1,5 +1,7 @@
 import { Duration, Size } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -20,7 +22,8 @@ export interface LlmFunctionUrlProps {
   /**
    * A prebuilt image of the runtime (`LlmImage.fromEcr`) instead of building `runtime/Dockerfile` during
    * `cdk deploy`: for pipelines without Docker or QEMU. It must be built from this package's `runtime/`
-   * for `architecture`. `baseImage` and `lambdaWebAdapterImage` do not apply to it.
+   * for `architecture` (with `snapStart`, its `snapstart` stage: `docker build --target snapstart`, which
+   * carries the label Lambda requires). `baseImage` and `lambdaWebAdapterImage` do not apply to it.
    *
    * @default - the bundled runtime is built at deploy time (needs Docker with BuildKit)
    */
@@ -158,6 +161,48 @@ export interface LlmFunctionUrlProps {
    * @default - a log group of the construct's own, retained on stack deletion, with `logRetention`
    */
   readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * Encrypt the construct's log group with this customer-managed key. The construct adds the statement
+   * CloudWatch Logs needs to the key's policy (for an imported key it cannot, and warns). Not with
+   * `logGroup` (encrypt your own group yourself). A KMS key costs $1 a month plus requests.
+   *
+   * @default - CloudWatch Logs' own encryption
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * Encrypt the function's environment variables at rest with this customer-managed key; the execution
+   * role may `kms:Decrypt` with it.
+   *
+   * @default - Lambda's AWS managed key
+   */
+  readonly environmentEncryptionKey?: kms.IKey;
+
+  /**
+   * Run the function in this VPC. It then reaches AWS services only through a NAT gateway or VPC
+   * endpoints: an S3 gateway endpoint for `LlmModel.fromBucket`, a Secrets Manager interface endpoint for a
+   * bearer key (`NONE` auth). Logs, metrics, the image pull and environment decryption go through the
+   * Lambda service and need none. The role gets the network-interface actions Lambda needs.
+   *
+   * @default - not in a VPC
+   */
+  readonly vpc?: ec2.IVpc;
+
+  /**
+   * The subnets of `vpc` for the function. Public subnets are refused: Lambda gives a function no public
+   * IP, so from a public subnet it would reach nothing.
+   *
+   * @default - the VPC's private subnets with egress, else its isolated ones
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+
+  /**
+   * Security groups for the function's network interfaces (only with `vpc`).
+   *
+   * @default - a group of its own that allows all outbound traffic and no inbound
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
 
   /**
    * An execution role of your own (permission boundaries, naming rules). The construct adds exactly the

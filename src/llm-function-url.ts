@@ -6,10 +6,13 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { resolveApiKeySecret } from './api-key';
+import { environmentKeyStatement } from './encryption';
 import { executionRole } from './execution-role';
 import { imageCode } from './images/image-code';
 import { LlmFunctionUrlProps } from './llm-function-url-props';
+import { functionLogGroup } from './log-group';
 import { LlmModelConfig } from './models/model-config';
+import { networkPlacement, vpcAccessStatement } from './network';
 import { validateFunctionName, validateMetricsNamespace, validateModelId, validateReservedConcurrency } from './prop-validation';
 import {
   DEFAULT_METRICS_NAMESPACE,
@@ -30,7 +33,7 @@ const DEFAULT_MAX_TOKENS = 2048;
  * An open-weights GGUF model served by node-llama-cpp from an AWS Lambda Function URL, speaking the
  * OpenAI API (`/v1/chat/completions`, `/v1/completions`, `/v1/models`) and `POST /` with `{"prompt"}`.
  *
- * Secure by default: IAM auth, a role of its own with a least-privilege inline policy, an explicit log
+ * Secure by default: IAM auth, a role of its own with a least-privilege managed policy, an explicit log
  * group with retention, no prompt text in logs. Memory, threads, timeout and /tmp are tuned to the model.
  * It is `iam.IGrantable` through its role: `bucket.grantRead(llm)` gives the function access.
  */
@@ -56,6 +59,12 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
 
   /** The function's execution role (the one given as `role`, or the construct's own). */
   public readonly role: iam.IRole;
+
+  /**
+   * The customer-managed policy, owned by the construct, that holds what the runtime may do (attached to
+   * `role`). Its statements are exactly what the props need; acknowledge policy findings here.
+   */
+  public readonly runtimePolicy: iam.IManagedPolicy;
 
   /** The principal to grant access to: the execution role. */
   public readonly grantPrincipal: iam.IPrincipal;
@@ -109,10 +118,8 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       validateMetricsNamespace(this.metricsNamespace);
       validateReservedConcurrency(props.reservedConcurrentExecutions);
       validateFunctionName(props.functionName);
-      if (props.logGroup && props.logRetention !== undefined) {
-        throw new Error('logRetention: set the retention on the given logGroup instead; the construct does not change a log group it does not own');
-      }
     });
+    const network = this.validate(() => networkPlacement(props));
 
     // Tune
     const tuning = this.tune(model, props);
@@ -133,14 +140,18 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
 
     // Key, logs and role
     this.apiKeySecret = this.validate(() => resolveApiKeySecret(this, authType, props.requireApiKey, props.apiKeySecret));
-    this.logGroup = props.logGroup ?? new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-    });
-    this.role = executionRole(this, props.role, {
+    this.logGroup = this.validate(() => functionLogGroup(this, props));
+    const execution = executionRole(this, props.role, {
       logGroup: this.logGroup,
       apiKeySecret: this.apiKeySecret,
       modelStatements: model.policyStatements,
+      otherStatements: [
+        ...(network ? [vpcAccessStatement()] : []),
+        ...(props.environmentEncryptionKey ? [environmentKeyStatement(props.environmentEncryptionKey)] : []),
+      ],
     });
+    this.role = execution.role;
+    this.runtimePolicy = execution.policy;
     this.grantPrincipal = this.role;
 
     // Image and function
@@ -156,6 +167,8 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       role: this.role,
       logGroup: this.logGroup,
       environment,
+      environmentEncryption: props.environmentEncryptionKey,
+      ...network,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       tracing: props.tracing,
       description: props.description ?? `OpenAI-compatible LLM server for ${this.modelId} (llm-function-url)`,
@@ -163,6 +176,8 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       currentVersionOptions: snapStart ? { removalPolicy: RemovalPolicy.DESTROY } : undefined,
     });
     this.function = fn;
+    // The first cold start must find its permissions (and the VPC access) attached.
+    fn.node.addDependency(execution.policy);
     this.alias = snapStart ? publishSnapStartAlias(this, fn) : undefined;
 
     // URL

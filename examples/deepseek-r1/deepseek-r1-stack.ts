@@ -1,13 +1,23 @@
 import { CfnOutput, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-// In your own app: import { LlmFunctionUrl, LlmModel } from 'llm-function-url';
+// In your own app: import { LlmFunctionUrl, LlmFunctionUrlProps, LlmModel } from 'llm-function-url';
+import { acknowledgeComplianceFindings } from './compliance-acknowledgements';
+import { RegulatedNetwork } from './regulated-network';
 import { ExampleSettings } from './settings';
-import { LlmFunctionUrl, LlmModel } from '../../src';
+import { LlmFunctionUrl, LlmFunctionUrlProps, LlmModel } from '../../src';
 
 export interface DeepSeekR1StackProps extends StackProps {
   readonly settings: ExampleSettings;
+  /**
+   * Props applied last, over what the settings choose: to try a setting (or take a compliance fix away
+   * and watch the packs fire) without editing this file.
+   */
+  readonly overrides?: Partial<LlmFunctionUrlProps>;
 }
+
+/** The reserved concurrency of the compliance variant: a hard cap on instances, and so on cost. */
+export const COMPLIANCE_RESERVED_CONCURRENCY = 2;
 
 /** DeepSeek-R1 (distilled, Q4_K_M GGUF) behind a Lambda Function URL that speaks the OpenAI API. */
 export class DeepSeekR1Stack extends Stack {
@@ -25,12 +35,24 @@ export class DeepSeekR1Stack extends Stack {
         kvCacheBytesPerToken: settings.model.kvCacheBytesPerToken,
       });
 
+    // The regulated variant: the function in private isolated subnets, a customer-managed key for its logs
+    // and environment, and a concurrency cap (NIST 800-53 R5 / HIPAA / PCI DSS: see README "Compliance").
+    const network = settings.compliance ? new RegulatedNetwork(this, 'Network') : undefined;
+    const regulated: Partial<LlmFunctionUrlProps> = network ? {
+      vpc: network.vpc,
+      logEncryptionKey: network.key,
+      environmentEncryptionKey: network.key,
+      reservedConcurrentExecutions: COMPLIANCE_RESERVED_CONCURRENCY,
+    } : {};
+
     this.llm = new LlmFunctionUrl(this, 'DeepSeekR1', {
       model,
       modelId: settings.model.kind === 'url' ? settings.model.modelId : undefined,
       architecture: settings.architecture,
       authType: settings.authType,
       snapStart: settings.snapStart,
+      ...regulated,
+      ...props.overrides,
     });
 
     // The two Serverless-pack findings this stack keeps, each with the reason a reviewer can check (README).
@@ -44,6 +66,7 @@ export class DeepSeekR1Stack extends Stack {
         reason: 'X-Ray is opt-in (the construct\'s tracing prop): it needs xray:PutTraceSegments on Resource "*" (AwsSolutions-IAM5), and the runtime already emits per-request latency metrics (time to first token, tokens/s) in embedded metric format.',
       },
     );
+    if (network) acknowledgeComplianceFindings(this.llm);
 
     new CfnOutput(this, 'FunctionUrl', {
       value: this.llm.url,

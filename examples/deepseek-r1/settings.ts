@@ -8,6 +8,8 @@ export interface ExampleSettings {
   readonly model: ModelChoice;
   readonly architecture: lambda.Architecture;
   readonly authType: lambda.FunctionUrlAuthType;
+  /** The regulated variant: VPC, KMS keys, reserved concurrency, five cdk-nag packs (README "Compliance"). */
+  readonly compliance: boolean;
   readonly snapStart: boolean;
 }
 
@@ -35,6 +37,7 @@ export const CONTEXT_KEYS = {
   modelFile: 'path of a local GGUF file to bake into the image instead of downloading one',
   architecture: 'arm64 | x86_64',
   auth: 'iam | none (none = public URL guarded by a generated bearer key)',
+  compliance: 'true | false (true = VPC, KMS keys, reserved concurrency; checked by the NIST 800-53 R5, HIPAA and PCI DSS packs too)',
   snapStart: 'true | false (true = cold starts resume from a snapshot of the loaded model; billed per GB cached and restored)',
 } as const;
 
@@ -45,23 +48,31 @@ export function readSettings(read: ContextReader): ExampleSettings {
   const text = (key: keyof typeof CONTEXT_KEYS): string | undefined => {
     const value = read(key);
     if (value === undefined || value === null || value === '') return undefined;
-    if (typeof value !== 'string' && typeof value !== 'number') {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
       throw new Error(`context ${key}: expected ${CONTEXT_KEYS[key]}, got ${JSON.stringify(value)}`);
     }
     return String(value);
   };
   const oneOf = <T>(key: keyof typeof CONTEXT_KEYS, choices: Record<string, T>, fallback: string): T => {
     const value = (text(key) ?? fallback).toLowerCase();
-    if (!(value in choices)) throw new Error(`context ${key}=${value}: expected ${CONTEXT_KEYS[key]}`);
+    if (!Object.prototype.hasOwnProperty.call(choices, value)) throw new Error(`context ${key}=${value}: expected ${CONTEXT_KEYS[key]}`);
     return choices[value];
   };
 
   const variant = oneOf<DeepSeekR1Variant>('model', { '1.5b': '1.5b', '7b': '7b', '8b': '8b' }, '1.5b');
+  const authType = oneOf('auth', { iam: lambda.FunctionUrlAuthType.AWS_IAM, none: lambda.FunctionUrlAuthType.NONE }, 'iam');
+  const compliance = oneOf('compliance', { true: true, false: false }, 'false');
+  if (compliance && authType !== lambda.FunctionUrlAuthType.AWS_IAM) {
+    // A public URL with a bearer key would need a Secrets Manager endpoint, a customer-managed key and
+    // rotation for the secret: out of this example's scope.
+    throw new Error('context compliance=true needs auth=iam: the regulated variant keeps the URL behind IAM');
+  }
   return {
     variant,
     model: readModelChoice(text, variant),
     architecture: oneOf('architecture', { arm64: lambda.Architecture.ARM_64, x86_64: lambda.Architecture.X86_64 }, 'arm64'),
-    authType: oneOf('auth', { iam: lambda.FunctionUrlAuthType.AWS_IAM, none: lambda.FunctionUrlAuthType.NONE }, 'iam'),
+    authType,
+    compliance,
     snapStart: oneOf('snapStart', { true: true, false: false }, 'false'),
   };
 }

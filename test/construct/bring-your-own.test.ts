@@ -32,7 +32,7 @@ describe('the construct is IGrantable through its role', () => {
 });
 
 describe('bring your own role, log group and function name', () => {
-  test('an imported role gets exactly the runtime statements, and no role is created', () => {
+  test('an imported role gets the construct\'s managed policy with exactly the runtime statements; no role is created', () => {
     const stack = newStack();
     const role = iam.Role.fromRoleArn(stack, 'Given', 'arn:aws:iam::123456789012:role/team/llm-runtime');
     const llm = new LlmFunctionUrl(stack, 'Llm', { model: urlModel(), role });
@@ -41,7 +41,8 @@ describe('bring your own role, log group and function name', () => {
     template.resourceCountIs('AWS::IAM::Role', 0);
     template.hasResourceProperties('AWS::Lambda::Function', { Role: 'arn:aws:iam::123456789012:role/team/llm-runtime' });
     const logGroupId = Object.keys(template.findResources('AWS::Logs::LogGroup'))[0];
-    template.hasResourceProperties('AWS::IAM::Policy', {
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
       Roles: ['llm-runtime'],
       PolicyDocument: {
         Statement: [{ Sid: 'WriteLogs', Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] } }],
@@ -69,8 +70,8 @@ describe('bring your own role, log group and function name', () => {
     const id = Object.keys(template.findResources('AWS::Logs::LogGroup'))[0];
     expect(id).toMatch(/^Central/);
     template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: id } } });
-    template.hasResourceProperties('AWS::IAM::Role', {
-      Policies: [{ PolicyName: 'Runtime', PolicyDocument: { Statement: [Match.objectLike({ Sid: 'WriteLogs', Resource: { 'Fn::GetAtt': [id, 'Arn'] } })] } }],
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: [Match.objectLike({ Sid: 'WriteLogs', Resource: { 'Fn::GetAtt': [id, 'Arn'] } })] },
     });
   });
 
@@ -78,7 +79,7 @@ describe('bring your own role, log group and function name', () => {
     const stack = newStack();
     const logGroup = new logs.LogGroup(stack, 'Central');
     expect(() => new LlmFunctionUrl(stack, 'Llm', { model: urlModel(), logGroup, logRetention: logs.RetentionDays.ONE_DAY }))
-      .toThrow(/Test\/Llm: logRetention: set the retention on the given logGroup instead/);
+      .toThrow(/Test\/Llm: logRetention: set it on the given logGroup instead/);
   });
 
   test('functionName is passed through, and a name Lambda would refuse is refused at synth', () => {
@@ -157,8 +158,8 @@ describe('fromBucket pins what runs', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ LLM_MODEL_S3_VERSION_ID: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY', LLM_MODEL_SHA256: EXAMPLE_SHA256 }) },
     });
-    template.hasResourceProperties('AWS::IAM::Role', {
-      Policies: [{ PolicyName: 'Runtime', PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ReadModelObject', Action: 's3:GetObjectVersion' })]) } }],
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ReadModelObject', Action: 's3:GetObjectVersion' })]) },
     });
   });
 
@@ -186,9 +187,9 @@ describe('fromBucket pins what runs', () => {
     new LlmFunctionUrl(stack, 'A', { model: LlmModel.fromBucket(withKey, 'm.gguf', { size: Size.gibibytes(1) }) });
     new LlmFunctionUrl(stack, 'B', { model: LlmModel.fromBucket(byName, 'm.gguf', { size: Size.gibibytes(1) }) });
     const statementsOf = (prefix: string) => {
-      const roles = Template.fromStack(stack).findResources('AWS::IAM::Role');
-      const [, role] = Object.entries(roles).find(([id]) => id.startsWith(prefix))!;
-      return role.Properties.Policies[0].PolicyDocument.Statement as Array<{ Sid: string; Resource: unknown }>;
+      const policies = Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy');
+      const [, policy] = Object.entries(policies).find(([id]) => id.startsWith(prefix))!;
+      return policy.Properties.PolicyDocument.Statement as Array<{ Sid: string; Resource: unknown }>;
     };
     expect(statementsOf('A')).toEqual(expect.arrayContaining([
       expect.objectContaining({ Sid: 'DecryptModelObject', Resource: 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555' }),

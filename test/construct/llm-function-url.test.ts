@@ -63,24 +63,31 @@ describe('defaults', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { LoggingConfig: { LogGroup: { Ref: logGroupId } } });
   });
 
-  test('a role of its own: no managed policies, one inline policy writing to that log group only', () => {
+  test('a role of its own: no inline and no AWS managed policy; one customer-managed policy of the construct, writing to that log group only', () => {
     const logGroupId = Object.keys(template.findResources('AWS::Logs::LogGroup'))[0];
     template.resourceCountIs('AWS::IAM::Role', 1);
+    const roleId = Object.keys(template.findResources('AWS::IAM::Role'))[0];
     template.hasResourceProperties('AWS::IAM::Role', {
       ManagedPolicyArns: Match.absent(),
+      Policies: Match.absent(),
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })] },
-      Policies: [{
-        PolicyName: 'Runtime',
-        PolicyDocument: {
-          Statement: [{
-            Sid: 'WriteLogs',
-            Effect: 'Allow',
-            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-            Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
-          }],
-        },
-      }],
     });
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 1);
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: [{ Ref: roleId }],
+      PolicyDocument: {
+        Statement: [{
+          Sid: 'WriteLogs',
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [logGroupId, 'Arn'] },
+        }],
+      },
+    });
+    // The function is created after the policy is attached, so its first cold start has its permissions.
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+    expect(fn.DependsOn).toEqual(expect.arrayContaining([Object.keys(template.findResources('AWS::IAM::ManagedPolicy'))[0]]));
     template.resourceCountIs('AWS::SecretsManager::Secret', 0);
   });
 
@@ -183,18 +190,15 @@ describe('model sources', () => {
     });
     const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
     expect(fn.Properties.Environment.Variables.LLM_MODEL_PATH).toBeUndefined();
-    template.hasResourceProperties('AWS::IAM::Role', {
-      Policies: [{
-        PolicyName: 'Runtime',
-        PolicyDocument: {
-          Statement: Match.arrayWith([{
-            Sid: 'ReadModelObject',
-            Effect: 'Allow',
-            Action: 's3:GetObject',
-            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/gguf/DeepSeek-R1-Distill-Llama-8B-Q4_K_M.gguf']] },
-          }]),
-        },
-      }],
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Sid: 'ReadModelObject',
+          Effect: 'Allow',
+          Action: 's3:GetObject',
+          Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/gguf/DeepSeek-R1-Distill-Llama-8B-Q4_K_M.gguf']] },
+        }]),
+      },
     });
   });
 
@@ -203,11 +207,8 @@ describe('model sources', () => {
     const bucket = new s3.Bucket(stack, 'Models', { encryption: s3.BucketEncryption.KMS });
     new LlmFunctionUrl(stack, 'Llm', { model: LlmModel.fromBucket(bucket, 'm.gguf', { size: Size.gibibytes(1) }) });
     const keyId = Object.keys(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0];
-    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
-      Policies: [{
-        PolicyName: 'Runtime',
-        PolicyDocument: { Statement: Match.arrayWith([{ Sid: 'DecryptModelObject', Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } }]) },
-      }],
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([{ Sid: 'DecryptModelObject', Effect: 'Allow', Action: 'kms:Decrypt', Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } }]) },
     });
   });
 });
@@ -323,11 +324,8 @@ describe('NONE auth and the bearer key', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ LLM_API_KEY_SECRET_ARN: { Ref: secretId } }) },
     });
-    template.hasResourceProperties('AWS::IAM::Role', {
-      Policies: [{
-        PolicyName: 'Runtime',
-        PolicyDocument: { Statement: Match.arrayWith([{ Sid: 'ReadApiKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }]) },
-      }],
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([{ Sid: 'ReadApiKey', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: { Ref: secretId } }]) },
     });
     expect(llm.apiKeySecret).toBeDefined();
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('.*'))).toEqual([]);

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { App, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks, NagPack, ServerlessChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NagPack, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { cleanTempDirs, EXAMPLE_SHA256, EXAMPLE_URL, newStack, writeSmallModel } from './fixtures';
 import { LlmFunctionUrl, LlmFunctionUrlProps, LlmModel } from '../../src';
 
@@ -100,5 +100,20 @@ describe('cdk-nag Serverless', () => {
       'Serverless-LambdaTracing Test/Llm/Function/Resource',
     ]);
     expect(findings(stackWith({ tracing: lambda.Tracing.ACTIVE }), serverless)).toEqual(['Serverless-LambdaDLQ Test/Llm/Function/Resource']);
+  });
+});
+
+describe('cdk-nag NIST 800-53 R5, HIPAA Security and PCI DSS 3.2.1 on the default construct', () => {
+  // What a regulated reviewer sees with only `model` set: each is a prop away (vpc, logEncryptionKey,
+  // reservedConcurrentExecutions; README "Regulated deployments"), except the dead-letter queue, which does
+  // not apply to a synchronous Function URL. The role's policy is managed, so IAMNoInlinePolicy passes.
+  test.each([
+    ['NIST 800-53 R5', (app: App) => new NIST80053R5Checks(app), 'NIST.800.53.R5', ['CloudWatchLogGroupEncrypted', 'LambdaConcurrency', 'LambdaDLQ', 'LambdaInsideVPC']],
+    ['HIPAA Security', (app: App) => new HIPAASecurityChecks(app), 'HIPAA.Security', ['CloudWatchLogGroupEncrypted', 'LambdaConcurrency', 'LambdaDLQ', 'LambdaInsideVPC']],
+    ['PCI DSS 3.2.1', (app: App) => new PCIDSS321Checks(app), 'PCI.DSS.321', ['CloudWatchLogGroupEncrypted', 'LambdaInsideVPC']],
+  ])('%s', (_name, pack, prefix, rules) => {
+    const fired = findings(stackWith(), pack);
+    expect(fired.map((f) => f.split(' ')[0])).toEqual(rules.map((rule) => `${prefix}-${rule}`));
+    expect(fired.filter((f) => f.includes('IAMNoInlinePolicy'))).toEqual([]);
   });
 });

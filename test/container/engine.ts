@@ -36,6 +36,8 @@ export class ContainerEngine {
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.on('error', reject);
       child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, seconds: (Date.now() - started) / 1000 }));
+      // A command that exits before reading its input closes the pipe: EPIPE here is not a failure of the command.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(options.input ?? '');
     });
   }
