@@ -10,6 +10,7 @@
  * isolated server's turn 2 is what a fresh server pays; the ratio of the two turn-2 times to first token is
  * the figure, and the isolated server's extra time is the cost of turning reuse off.
  */
+import { BenchOptions } from './bench-options';
 import { postStreamed } from './http-client';
 import { benchmarkPrompt } from './prompts';
 import { ServerProcess } from './server-process';
@@ -25,6 +26,20 @@ export interface PrefixReuseOptions {
   readonly tokens: number;
   readonly portBase: number;
   readonly log: (line: string) => void;
+}
+
+/** The prefix-reuse settings of a benchmark run (the whole run and bench:prefix use the same). */
+export function prefixReuseOptions(options: BenchOptions, modelPath: string, log: (line: string) => void): PrefixReuseOptions {
+  return {
+    modelPath,
+    rounds: options.rounds,
+    threads: options.threads,
+    contextSize: options.contextSize,
+    historyPrompts: 5,
+    tokens: options.tokens,
+    portBase: options.portBase + 20,
+    log,
+  };
 }
 
 export interface PrefixReuseArm {

@@ -14,7 +14,7 @@ import { decodeChartSvg } from './decode-chart';
 import { LlamaBenchRow, runLlamaBench } from './llama-bench';
 import { describeMachine } from './machine';
 import { runMainComparison } from './main-comparison';
-import { runPrefixReuse } from './prefix-reuse';
+import { prefixReuseOptions, runPrefixReuse } from './prefix-reuse';
 import { writePrefixReuseReport } from './prefix-reuse-report';
 import { benchmarkPrompt } from './prompts';
 import { renderReadme } from './report-markdown';
@@ -74,16 +74,7 @@ async function main(): Promise<void> {
   });
 
   log(`prefix reuse: ${options.rounds} rounds, turn 2 after turn 1 against LLM_ISOLATE_REQUESTS=true`);
-  const prefixReuse = await runPrefixReuse({
-    modelPath: model.path,
-    rounds: options.rounds,
-    threads: options.threads,
-    contextSize: options.contextSize,
-    historyPrompts: 5,
-    tokens: options.tokens,
-    portBase: options.portBase + 20,
-    log,
-  });
+  const prefixReuse = await runPrefixReuse(prefixReuseOptions(options, model.path, log));
 
   let llamaBench: LlamaBenchRow[] | undefined;
   if (options.llamaBench) {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { ensureModel } from '../gguf';
 import { parseBenchOptions } from './bench-options';
 import { describeMachine } from './machine';
-import { runPrefixReuse } from './prefix-reuse';
+import { prefixReuseOptions, runPrefixReuse } from './prefix-reuse';
 import { writePrefixReuseReport } from './prefix-reuse-report';
 import { SERVER_ENTRY } from './server-process';
 
@@ -21,16 +21,7 @@ async function main(): Promise<void> {
   const model = ensureModel('deepseek-r1-shaped', { dir: options.cacheDir });
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(`prefix reuse: ${options.rounds} rounds, ${options.threads} threads, model ${path.relative(REPO_ROOT, model.path)}`);
-  const prefixReuse = await runPrefixReuse({
-    modelPath: model.path,
-    rounds: options.rounds,
-    threads: options.threads,
-    contextSize: options.contextSize,
-    historyPrompts: 5,
-    tokens: options.tokens,
-    portBase: options.portBase + 20,
-    log,
-  });
+  const prefixReuse = await runPrefixReuse(prefixReuseOptions(options, model.path, log));
   mkdirSync(options.outputDir, { recursive: true });
   writePrefixReuseReport({
     generatedAt: new Date().toISOString(),
