@@ -111,6 +111,11 @@ project.addTask('bench', {
   exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-bench.ts',
 });
 
+project.addTask('bench:prefix', {
+  description: 'Only the prefix-reuse part of the benchmark: turn 2 of a chat after turn 1 against LLM_ISOLATE_REQUESTS=true',
+  exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-prefix-bench.ts',
+});
+
 // projen merges `include` with its own catch-all; the dev tsconfig must not reach into runtime/ (its own ESM package).
 project.tsconfigDev.file.addOverride('include', ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts']);
 

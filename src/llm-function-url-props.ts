@@ -229,6 +229,19 @@ export interface LlmFunctionUrlProps {
   readonly logPrompts?: boolean;
 
   /**
+   * Forget each request's evaluated prompt before the next request on the same instance. By default the
+   * runtime reuses the prompt tokens a new request shares with the one before (a chat's earlier turns),
+   * which lets a caller tell from its time to first token whether the previous request began like its
+   * own (another user's system prompt or document). Turn this on when callers must not learn about each
+   * other. Cost: every request evaluates its whole prompt; measured in docs/benchmarks/prefix-reuse.md
+   * (turn 2 of a chat with a ~700-token history started answering 16 times later: 5.5 s instead of 0.34 s,
+   * 1.5B model, 2 vCPUs).
+   *
+   * @default false
+   */
+  readonly isolateRequests?: boolean;
+
+  /**
    * X-Ray tracing. ACTIVE records the Lambda service's segments (init, invocation) and adds
    * `xray:PutTraceSegments`/`PutTelemetryRecords` on `*`, which cdk-nag's AwsSolutions-IAM5 reports (X-Ray
    * has no resource-level permissions).

@@ -331,6 +331,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       [RuntimeEnv.THREADS]: String(this.threads),
       [RuntimeEnv.MAX_TOKENS]: String(this.maxTokens),
       [RuntimeEnv.LOG_PROMPTS]: String(props.logPrompts ?? false),
+      [RuntimeEnv.ISOLATE_REQUESTS]: String(props.isolateRequests ?? false),
       [RuntimeEnv.METRICS_NAMESPACE]: this.metricsNamespace,
       [RuntimeEnv.LWA_INVOKE_MODE]: invokeMode === lambda.InvokeMode.BUFFERED ? 'buffered' : 'response_stream',
       ...tunableEnvironment({ ...props, timeoutSeconds: tuning.timeoutSeconds }),

@@ -35,6 +35,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_API_KEY_SECRET_ARN', default: 'unset', description: 'Secrets Manager secret holding the bearer key, read once at start (SecretString is the key, or JSON with an "apiKey" field; endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER).' },
   { name: 'LLM_LOG_PROMPTS', default: 'false', description: '"true" adds prompt and answer text to the request log lines.' },
   { name: 'LLM_USE_MMAP', default: 'false', description: '"true" maps the GGUF file instead of reading it into memory: faster to load from a warm page cache, but llama.cpp keeps a repacked copy of most weights as well, so resident memory reaches about twice the file (docs/benchmarks).' },
+  { name: 'LLM_ISOLATE_REQUESTS', default: 'false', description: '"true" clears the model\'s context after every generation, so no request reuses the evaluated prompt of the one before (another caller\'s system prompt or document): closes the timing side channel of prefix reuse, at the cost of evaluating every prompt in full (docs/benchmarks).' },
   { name: 'LLM_TRUST_LAMBDA_CONTEXT', default: 'false', description: '"true" takes the request id and the invocation deadline from the x-amzn-lambda-context, x-amzn-request-id and x-request-id headers. Only behind the Lambda Web Adapter (the Dockerfile sets it), where the adapter writes them; elsewhere any client could send them.' },
   { name: 'LLM_METRICS_NAMESPACE', default: 'LlmFunctionUrl', description: 'CloudWatch namespace of the Embedded Metric Format log lines.' },
   { name: 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', default: 'unset', description: 'SnapStart: the path the Lambda Web Adapter POSTs to before the snapshot; the server then runs one short generation so the snapshot holds a warm engine. The route exists only when set, and answers only local calls that did not come through an invocation.' },
@@ -64,6 +65,8 @@ export interface Config {
   readonly logPrompts: boolean;
   readonly useMmap: boolean;
   readonly metricsNamespace: string;
+  /** Clear the context sequence after each generation (LLM_ISOLATE_REQUESTS). */
+  readonly isolateRequests: boolean;
   /** Take the request id and deadline from the Lambda Web Adapter's headers (LLM_TRUST_LAMBDA_CONTEXT). */
   readonly trustLambdaContext: boolean;
   /** Lambda sets AWS_LAMBDA_FUNCTION_NAME; locally the metric dimension reads "local". */
@@ -211,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     logPrompts: boolean(env, 'LLM_LOG_PROMPTS'),
     useMmap: boolean(env, 'LLM_USE_MMAP'),
     metricsNamespace,
+    isolateRequests: boolean(env, 'LLM_ISOLATE_REQUESTS'),
     trustLambdaContext: boolean(env, 'LLM_TRUST_LAMBDA_CONTEXT'),
     functionName: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'local',
     snapStartBeforeCheckpointPath,

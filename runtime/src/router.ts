@@ -101,7 +101,9 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     scope.errorCode = apiError.code ?? undefined;
     if (!res.headersSent) {
       // An unread body (413, early 4xx) is drained after the answer, within bounds, so the client gets it.
-      sendError(res, apiError, req.complete ? {} : { Connection: 'close' });
+      // No "Connection: close": Node would destroy the socket as soon as the answer is out, resetting a
+      // client that is still sending (and reads the answer only after it is done sending).
+      sendError(res, apiError);
       discardRestOfBody(req, { maxBytes: DISCARD_MAX_BYTES, maxMs: DISCARD_MAX_MS });
     } else if (!res.writableEnded) {
       res.end();

@@ -17,7 +17,10 @@ async function loadModel(app: App, startedAt: number): Promise<void> {
   const modelPath = await resolveModel(config, log);
   const loadStarted = performance.now();
   const { Engine, llama: bindings } = await llama;
-  const engine = await Engine.load({ llama: bindings, modelPath, contextSize: config.contextSize, threads: config.threads, useMmap: config.useMmap });
+  const engine = await Engine.load({
+    llama: bindings, modelPath, contextSize: config.contextSize, threads: config.threads, useMmap: config.useMmap,
+    isolateRequests: config.isolateRequests,
+  });
   app.engine = engine;
   app.modelId = modelIdFor(config, modelPath);
   log({
@@ -85,6 +88,7 @@ export async function main(): Promise<void> {
     auth: config.apiKey !== undefined ? 'LLM_API_KEY' : config.apiKeySecretArn !== undefined ? 'LLM_API_KEY_SECRET_ARN' : 'none',
     logPrompts: config.logPrompts,
     trustLambdaContext: config.trustLambdaContext,
+    isolateRequests: config.isolateRequests,
     useMmap: config.useMmap,
   });
   if (config.threads > availableParallelism()) {

@@ -22,6 +22,8 @@ export interface StreamedResult {
   readonly textEvents: number;
   readonly usage: { prompt_tokens: number; completion_tokens: number } | undefined;
   readonly finishReason: string | undefined;
+  /** The answer text (chat `delta.content` pieces), as a client would show it. */
+  readonly content: string;
 }
 
 // One keep-alive connection, as the Lambda Web Adapter keeps to the server inside the function.
@@ -97,6 +99,7 @@ export function postStreamed(port: number, path: string, body: unknown): Promise
       let textEvents = 0;
       let usage: StreamedResult['usage'];
       let finishReason: string | undefined;
+      let content = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         const now = performance.now() - started;
@@ -119,6 +122,7 @@ export function postStreamed(port: number, path: string, body: unknown): Promise
               textEvents += 1;
             }
             for (const choice of parsed.choices ?? []) {
+              content += choice.delta?.content ?? '';
               const text = choice.text ?? choice.delta?.content ?? choice.delta?.reasoning_content ?? '';
               if (text) {
                 if (Number.isNaN(ttftMs)) ttftMs = now;
@@ -141,6 +145,7 @@ export function postStreamed(port: number, path: string, body: unknown): Promise
           textEvents,
           usage,
           finishReason,
+          content,
         });
       });
       response.on('error', reject);

@@ -14,6 +14,8 @@ import { decodeChartSvg } from './decode-chart';
 import { LlamaBenchRow, runLlamaBench } from './llama-bench';
 import { describeMachine } from './machine';
 import { runMainComparison } from './main-comparison';
+import { prefixReuseOptions, runPrefixReuse } from './prefix-reuse';
+import { writePrefixReuseReport } from './prefix-reuse-report';
 import { benchmarkPrompt } from './prompts';
 import { renderReadme } from './report-markdown';
 import { measureRuntimeLayer, RuntimeLayerSize } from './runtime-size';
@@ -70,6 +72,9 @@ async function main(): Promise<void> {
     maxGenerationSeconds: SWEEP_CAP_SECONDS,
     log,
   });
+
+  log(`prefix reuse: ${options.rounds} rounds, turn 2 after turn 1 against LLM_ISOLATE_REQUESTS=true`);
+  const prefixReuse = await runPrefixReuse(prefixReuseOptions(options, model.path, log));
 
   let llamaBench: LlamaBenchRow[] | undefined;
   if (options.llamaBench) {
@@ -132,6 +137,13 @@ async function main(): Promise<void> {
   writeFileSync(path.join(options.outputDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(path.join(options.outputDir, 'decode-tokens-per-second.svg'), decodeChartSvg(analysis, options, llamaBench));
   writeFileSync(path.join(options.outputDir, 'README.md'), renderReadme(results, analysis));
+  writePrefixReuseReport({
+    generatedAt: results.generatedAt,
+    command: results.command,
+    machine,
+    model: { file: results.setup.model.file, bytes: modelBytes },
+    prefixReuse,
+  }, options.outputDir);
 
   log('');
   for (const target of analysis.targets) {

@@ -54,6 +54,8 @@ export interface Qwen2Build {
   readonly fileType: number;
   /** Adds `output.bias` (a [n_vocab] F32 tensor llama.cpp adds to the logits when present). */
   readonly withOutputBias?: boolean;
+  /** `tokenizer.chat_template`. @default DeepSeek-R1-Distill-Qwen's template */
+  readonly chatTemplate?: string;
   readonly tensor: (req: Qwen2TensorRequest) => { type: GgmlType; data: TensorData };
 }
 
@@ -112,7 +114,7 @@ export function qwen2Writer(build: Qwen2Build): GgufWriter {
   w.set('tokenizer.ggml.padding_token_id', { type: 'u32', value: vocab.eosId });
   w.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: true });
   w.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: false });
-  w.set('tokenizer.chat_template', { type: 'string', value: DEEPSEEK_R1_DISTILL_CHAT_TEMPLATE });
+  w.set('tokenizer.chat_template', { type: 'string', value: build.chatTemplate ?? DEEPSEEK_R1_DISTILL_CHAT_TEMPLATE });
   for (const req of qwen2Tensors(shape, vocab.tokens.length, build.withOutputBias)) {
     const { type, data } = build.tensor(req);
     if (req.dims.length === 1 && type !== GgmlType.F32) throw new Error(`${req.name}: 1-D tensors must be F32`);

@@ -29,6 +29,13 @@ export interface ScriptedModelOptions {
   readonly endless?: boolean;
   /** `qwen2.context_length` in the metadata. @default 4096 */
   readonly contextLength?: number;
+  /**
+   * Token texts emitted after `</think>` instead of the answer, each exactly one token (a chat wrapper's
+   * function-call syntax, cut where node-llama-cpp's grammars switch: call prefix, name with its newline,
+   * parameters, parameter terminator), then EOS. The answer is then what follows any other token, such as
+   * the end of a function result in the next request's prompt.
+   */
+  readonly toolCall?: readonly string[];
 }
 
 export interface CompletionPrediction {
@@ -49,7 +56,7 @@ export interface ScriptedModelInfo {
   readonly reasoningTokens: readonly string[];
   /** The answer's tokens, as texts. */
   readonly answerTokens: readonly string[];
-  /** Every token a chat reply samples before EOS, as texts: "<think>", reasoning, "</think>", answer. */
+  /** Every token a chat reply samples before EOS, as texts: "<think>", reasoning, "</think>", answer (or the tool call). */
   readonly chatTokens: readonly string[];
   /** chatTokens.length: reasoning + answer + 2 for the think tags (EOS not counted). */
   readonly chatCompletionTokens: number;
@@ -80,15 +87,25 @@ export function planScriptedModel(opts: ScriptedModelOptions): ScriptedModelPlan
   const answerTokens = uniqueTokenTexts(splitWords(opts.answer), used);
   const endless = opts.endless ?? false;
   if (endless && answerTokens.length === 0) throw new Error('an endless scripted model needs a non-empty answer');
-  const vocab = buildVocabulary({ words: [...reasoningTokens, ...answerTokens] });
+  const toolCall = opts.toolCall ?? [];
+  for (const text of toolCall) {
+    if (used.has(text)) throw new Error(`the tool-call token ${JSON.stringify(text)} is also used by the reasoning or the answer`);
+    used.add(text);
+  }
+  if (toolCall.length > 0 && endless) throw new Error('a scripted model cannot be both endless and calling a tool');
+  const vocab = buildVocabulary({ words: [...reasoningTokens, ...answerTokens, ...toolCall] });
   const id = (text: string) => {
     const v = vocab.idOf(text);
     if (v === undefined) throw new Error(`internal: no token for ${JSON.stringify(text)}`);
     return v;
   };
-  const chain = [vocab.assistantId, vocab.thinkId, ...reasoningTokens.map(id), vocab.thinkEndId, ...answerTokens.map(id)];
+  const answerChain = answerTokens.map(id);
+  const chain = [vocab.assistantId, vocab.thinkId, ...reasoningTokens.map(id), vocab.thinkEndId,
+    ...(toolCall.length > 0 ? toolCall.map(id) : answerChain)];
+  // With a tool call, the answer is a chain of its own, reached from any token outside both.
+  const allChained = toolCall.length > 0 ? [...chain, ...answerChain] : chain;
   const seen = new Map<number, number>();
-  chain.forEach((tok, i) => {
+  allChained.forEach((tok, i) => {
     const before = seen.get(tok);
     if (before !== undefined) {
       throw new Error(
@@ -104,6 +121,10 @@ export function planScriptedModel(opts: ScriptedModelOptions): ScriptedModelPlan
   const lastAnswer = chain[chain.length - 1];
   const firstAnswer = answerTokens.length > 0 ? id(answerTokens[0]) : vocab.eosId;
   successor.set(lastAnswer, endless ? firstAnswer : vocab.eosId);
+  if (toolCall.length > 0 && answerChain.length > 0) {
+    for (let i = 0; i + 1 < answerChain.length; i++) successor.set(answerChain[i], answerChain[i + 1]);
+    successor.set(answerChain[answerChain.length - 1], vocab.eosId);
+  }
   const next = (tok: number) => successor.get(tok) ?? firstAnswer;
 
   const chatTokens = chain.slice(1).map((t) => vocab.textOf(t));

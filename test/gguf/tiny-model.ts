@@ -15,6 +15,8 @@ export interface TinyModelOptions {
   readonly contextLength?: number;
   /** @default 1 */
   readonly seed?: number;
+  /** `tokenizer.chat_template`. @default DeepSeek-R1-Distill-Qwen's template */
+  readonly chatTemplate?: string;
 }
 
 export interface TinyModelInfo {
@@ -36,6 +38,7 @@ export function writeTinyRandomModel(path: string, opts: TinyModelOptions = {}):
     vocab,
     fileType: 7,
     withOutputBias: true,
+    chatTemplate: opts.chatTemplate,
     tensor: (req) => {
       const count = req.dims.reduce((a, b) => a * b, 1);
       const s = seed * 1000 + ++salt;

@@ -16,3 +16,25 @@ export const endlessModel = () => ensureModel('scripted', {
 
 /** Random weights: loads fastest, generates noise; for tests that only need a working model. */
 export const tinyModel = () => ensureModel('tiny');
+
+/** The call the tool model makes, and what its arguments are as compact JSON. */
+export const WEATHER_CALL = { name: 'get_weather', arguments: '{"city":"Paris"}' };
+
+/**
+ * Calls get_weather({"city": "Paris"}) in DeepSeek-R1's function-call syntax as node-llama-cpp 3.21.1's
+ * DeepSeekChatWrapper writes it ("r1-workaround": `<function=NAME>PARAMS</function>`). The model emits the
+ * call prefix as one token; node-llama-cpp then re-renders the call so far before each part it constrains,
+ * so each part follows the last token of that rendering: `=` (end of the prefix) leads to the name with
+ * the newline that ends it, `>` (the params prefix) to the parameters as its JSON grammar prints them and
+ * the blank lines that end them. Once a function result ends its prompt, it answers in text.
+ */
+export const toolModel = () => ensureModel('scripted', {
+  reasoning: 'I should look it up.',
+  answer: 'It is sunny in Paris.',
+  toolCall: ['<function=', '=', 'get_weather\n', '>', '{\n\t"city": "Paris"\n}', '\n\n\n\n'],
+});
+
+/** A template node-llama-cpp knows no function-call syntax for (it resolves JinjaTemplateChatWrapper without one). */
+export const noToolsTemplateModel = () => ensureModel('tiny', {
+  chatTemplate: "{% for message in messages %}{{ message['role'] + ': ' + message['content'] + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}",
+});

@@ -2,6 +2,7 @@ import { invalidRequest } from '../http/api-error.js';
 import type { ChatMessage, Sampling } from '../engine/types.js';
 import { Fields } from './fields.js';
 import { checkJsonSchema } from './json-schema-check.js';
+import { checkToolConversation, parseTools, pastToolCalls, type ToolRequest } from './tools.js';
 import { ownValue } from '../own-property.js';
 
 export type ResponseFormat =
@@ -23,13 +24,15 @@ export interface GenerationRequest {
   readonly includeUsage: boolean;
   readonly includeReasoning: boolean;
   readonly maxReasoningTokens?: number;
+  /** Chat requests that offer functions. */
+  readonly tools?: ToolRequest;
 }
 
 const UINT32_MAX = 4_294_967_295;
 const TOKENS_MAX = 2_147_483_647;
 
 /** The fields every generation route shares (OpenAI's names, plus the reasoning controls). */
-function commonFields(fields: Fields): Omit<GenerationRequest, 'messages' | 'prompt' | 'promptParam'> {
+function commonFields(fields: Fields): Omit<GenerationRequest, 'messages' | 'prompt' | 'promptParam' | 'tools'> {
   fields.string('model');
   fields.string('user');
   fields.unsupported('n', (value) => value === 1, 'it returns one choice per request (n = 1)');
@@ -133,7 +136,7 @@ function messageContent(message: Fields, index: number, role: string): string {
   }).join('\n');
 }
 
-const ROLES: Readonly<Record<string, ChatMessage['role']>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant' };
+const ROLES: Readonly<Record<string, ChatMessage['role']>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant', tool: 'tool' };
 
 function messages(fields: Fields): ChatMessage[] {
   const list = fields.array('messages');
@@ -148,21 +151,33 @@ function messages(fields: Fields): ChatMessage[] {
     const roleName = message.string('role', { required: true })!;
     const role = ownValue(ROLES, roleName);
     if (role === undefined) {
-      throw invalidRequest(`'${message.param('role')}' must be "system", "developer", "user" or "assistant", got ${JSON.stringify(roleName)} (tools are not supported).`, message.param('role'), 'invalid_value');
+      throw invalidRequest(`'${message.param('role')}' must be "system", "developer", "user", "assistant" or "tool", got ${JSON.stringify(roleName)}.`, message.param('role'), 'invalid_value');
     }
-    message.unsupported('tool_calls', (value) => Array.isArray(value) && value.length === 0, 'tool calls are not supported');
-    return { role, content: messageContent(message, index, role) };
+    if (role === 'tool') {
+      const toolCallId = message.string('tool_call_id', { required: true, nonEmpty: true })!;
+      return { role, content: messageContent(message, index, role), toolCallId };
+    }
+    const toolCalls = role === 'assistant' ? pastToolCalls(message) : [];
+    if (role !== 'assistant') message.unsupported('tool_calls', (value) => Array.isArray(value) && value.length === 0, 'only assistant messages carry tool calls');
+    return { role, content: messageContent(message, index, role), ...(toolCalls.length > 0 ? { toolCalls } : {}) };
   });
 }
 
 export function parseChatRequest(body: Record<string, unknown>): GenerationRequest {
   const fields = new Fields(body);
-  fields.unsupported('tools', (value) => Array.isArray(value) && value.length === 0, 'tool calling is not supported');
-  fields.unsupported('tool_choice', (value) => value === 'none' || value === 'auto', 'tool calling is not supported');
-  fields.unsupported('functions', (value) => Array.isArray(value) && value.length === 0, 'function calling is not supported');
+  fields.unsupported('functions', (value) => Array.isArray(value) && value.length === 0, 'the legacy "functions" field is not supported; use "tools"');
+  fields.unsupported('function_call', (value) => value === 'none' || value === 'auto', 'the legacy "function_call" field is not supported; use "tool_choice"');
   fields.unsupported('logprobs', (value) => value === false, 'log probabilities are not returned');
   fields.unsupported('top_logprobs', (value) => value === 0, 'log probabilities are not returned');
-  return { messages: messages(fields), promptParam: 'messages', ...commonFields(fields) };
+  const tools = parseTools(fields);
+  const list = messages(fields);
+  checkToolConversation(list);
+  const common = commonFields(fields);
+  if (tools.choice !== 'none' && common.responseFormat.type !== 'text') {
+    throw invalidRequest("'response_format' cannot be combined with tools: node-llama-cpp constrains either the answer or the function calls. Use tool_choice \"none\" or drop response_format.",
+      'response_format', 'unsupported_parameter');
+  }
+  return { messages: list, promptParam: 'messages', ...common, ...(tools.functions.length > 0 ? { tools } : {}) };
 }
 
 export function parseCompletionRequest(body: Record<string, unknown>): GenerationRequest {

@@ -1,7 +1,7 @@
 import { freshRandomBytes } from '../entropy.js';
 
 /** OpenAI's finish reasons that this server produces. */
-export type FinishReason = 'stop' | 'length';
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
 
 export interface Usage {
   readonly prompt_tokens: number;
@@ -14,10 +14,25 @@ const ALPHABET = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
 
 /** Ids shaped like OpenAI's: a prefix and 29 random letters and digits. */
 export function responseId(prefix: 'chatcmpl' | 'cmpl'): string {
-  const bytes = freshRandomBytes(29);
-  let id = '';
-  for (const byte of bytes) id += ALPHABET[byte % ALPHABET.length];
-  return `${prefix}-${id}`;
+  return `${prefix}-${randomText(29)}`;
+}
+
+/** A tool call's id, shaped like OpenAI's (`call_` and 24 letters and digits). */
+export function toolCallId(): string {
+  return `call_${randomText(24)}`;
+}
+
+function randomText(length: number): string {
+  let text = '';
+  for (const byte of freshRandomBytes(length)) text += ALPHABET[byte % ALPHABET.length];
+  return text;
+}
+
+/** OpenAI's `message.tool_calls[i]`. */
+export interface ToolCallObject {
+  readonly id: string;
+  readonly type: 'function';
+  readonly function: { readonly name: string; readonly arguments: string };
 }
 
 export const unixSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -39,7 +54,7 @@ export interface Envelope {
 }
 
 export function chatCompletion(envelope: Envelope, content: string, reasoning: string | undefined,
-  finishReason: FinishReason, usageValue: Usage) {
+  finishReason: FinishReason, usageValue: Usage, toolCalls: readonly ToolCallObject[] = []) {
   return {
     id: envelope.id,
     object: 'chat.completion',
@@ -49,8 +64,10 @@ export function chatCompletion(envelope: Envelope, content: string, reasoning: s
       index: 0,
       message: {
         role: 'assistant',
-        content,
+        // OpenAI sends null content when the model only called tools.
+        content: toolCalls.length > 0 && content === '' ? null : content,
         ...(reasoning === undefined ? {} : { reasoning_content: reasoning }),
+        ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
         refusal: null,
       },
       logprobs: null,
@@ -60,7 +77,7 @@ export function chatCompletion(envelope: Envelope, content: string, reasoning: s
   };
 }
 
-export function chatChunk(envelope: Envelope, delta: Record<string, string>, finishReason: FinishReason | null,
+export function chatChunk(envelope: Envelope, delta: Readonly<Record<string, unknown>>, finishReason: FinishReason | null,
   withUsageField: boolean) {
   return {
     id: envelope.id,

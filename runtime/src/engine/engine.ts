@@ -1,11 +1,12 @@
 import {
   getLlama, LlamaChat, LlamaCompletion, LlamaLogLevel, TokenBias,
-  type ChatHistoryItem, type Llama, type LlamaContext,
+  type ChatHistoryItem, type Llama, type LlamaChatResponseChunk, type LlamaContext,
   type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
 import { freshSeed } from '../entropy.js';
 import { OutputCollector } from './output-collector.js';
-import type { ChatMessage, EngineStop, GenerationOutcome, GenerationSettings, Sampling } from './types.js';
+import { chatHistory, chatModelFunctions, forcingFunctionCall, ToolCallCollector, wrapperCallsFunctions } from './tool-calls.js';
+import type { ChatMessage, EngineStop, GenerationOutcome, GenerationSettings, Sampling, ToolFunction } from './types.js';
 
 /**
  * A prompt longer than this many characters per context token is probed before it is tokenized in full:
@@ -26,6 +27,8 @@ export interface EngineOptions {
   readonly threads: number;
   /** Map the file instead of reading it into memory (see LLM_USE_MMAP). */
   readonly useMmap: boolean;
+  /** Forget every evaluated token after each generation (see LLM_ISOLATE_REQUESTS). */
+  readonly isolateRequests?: boolean;
 }
 
 /** A chat prompt, rendered with the model's own template and counted, ready to generate from. */
@@ -59,7 +62,11 @@ export class Engine {
      * prepared for the CPU's kernels, then the context (KV cache and compute buffers) allocated.
      */
     readonly loadTimings: { readonly weightsMs: number; readonly contextMs: number },
+    private readonly isolateRequests: boolean,
   ) {}
+
+  /** The same chat over the same sequence, made to start its answer with a function call (created when first needed). */
+  private forcedChat?: LlamaChat;
 
   /** Loads llama.cpp's native bindings (about 0.6 s): independent of the model, so it runs alongside finding it. */
   static startLlama(options: LlamaOptions): Promise<Llama> {
@@ -90,7 +97,8 @@ export class Engine {
     return new Engine(llama, model, context, sequence,
       new LlamaChat({ contextSequence: sequence }),
       new LlamaCompletion({ contextSequence: sequence }),
-      { weightsMs: modelLoaded - started, contextMs: performance.now() - modelLoaded });
+      { weightsMs: modelLoaded - started, contextMs: performance.now() - modelLoaded },
+      options.isolateRequests ?? false);
   }
 
   /** The effective size: llama.cpp rounds the requested one up. */
@@ -102,19 +110,26 @@ export class Engine {
     return this.chat.chatWrapper.wrapperName;
   }
 
+  /** Whether the model's chat wrapper has a function-call syntax of its own (see wrapperCallsFunctions). */
+  get supportsTools(): boolean {
+    return wrapperCallsFunctions(this.chat.chatWrapper);
+  }
+
   get threads(): number {
     return this.context.idealThreads;
   }
 
-  prepareChat(messages: readonly ChatMessage[]): PreparedChat {
-    const history: ChatHistoryItem[] = messages.map((message): ChatHistoryItem => {
-      if (message.role === 'system') return { type: 'system', text: message.content };
-      if (message.role === 'user') return { type: 'user', text: message.content };
-      return { type: 'model', response: [message.content] };
-    });
-    // The model answers after the last message; a trailing assistant message is continued (a prefill).
+  /** Renders the chat (with the functions' documentation the template adds when tools are offered) and counts it. */
+  prepareChat(messages: readonly ChatMessage[], tools?: readonly ToolFunction[]): PreparedChat {
+    const history = chatHistory(messages);
+    // The model answers after the last message; a trailing assistant message (a prefill, or calls whose
+    // results follow) is continued.
     if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
-    const { contextText } = this.chat.chatWrapper.generateContextState({ chatHistory: history });
+    const { contextText } = this.chat.chatWrapper.generateContextState({
+      chatHistory: history,
+      availableFunctions: tools !== undefined && tools.length > 0 ? chatModelFunctions(tools) : undefined,
+      documentFunctionParams: true,
+    });
     return { history, promptTokens: contextText.tokenize(this.model.tokenizer).length };
   }
 
@@ -135,18 +150,38 @@ export class Engine {
   }
 
   async generateChat(prepared: PreparedChat, settings: GenerationSettings): Promise<GenerationOutcome> {
-    return this.metered(settings, async (collector, signal) => {
-      const result = await this.chat.generateResponse(prepared.history, {
+    const tools = settings.tools !== undefined && settings.tools.functions.length > 0 ? settings.tools : undefined;
+    const calls = new ToolCallCollector((delta) => settings.onToolCall?.(delta));
+    const chat = tools?.force === true ? this.forcingChat() : this.chat;
+    const outcome = await this.metered(settings, async (collector, signal) => {
+      const common = {
         ...this.samplingOptions(settings.sampling),
         maxTokens: settings.maxTokens,
-        grammar: settings.grammar,
         budgets: settings.maxReasoningTokens !== undefined ? { thoughtTokens: settings.maxReasoningTokens } : undefined,
         signal,
         stopOnAbortSignal: true,
-        onResponseChunk: (chunk) => collector.chatChunk(chunk),
-      });
+        onResponseChunk: (chunk: LlamaChatResponseChunk) => collector.chatChunk(chunk),
+      };
+      // node-llama-cpp takes a grammar or functions, never both (the API layer refuses the mix).
+      const result = tools === undefined
+        ? await chat.generateResponse(prepared.history, { ...common, grammar: settings.grammar })
+        : await chat.generateResponse(prepared.history, {
+          ...common,
+          functions: chatModelFunctions(tools.functions),
+          documentFunctionParams: true,
+          maxParallelFunctionCalls: tools.parallel ? undefined : 1,
+          onFunctionCallParamsChunk: (chunk) => calls.paramsChunk(chunk),
+          onFunctionCall: (call) => calls.finished(call.functionName, call.params),
+        });
       return result.metadata.stopReason;
     });
+    const toolCalls = calls.result();
+    return toolCalls.length > 0 && outcome.stop !== 'aborted' ? { ...outcome, stop: 'tool_calls', toolCalls } : outcome;
+  }
+
+  private forcingChat(): LlamaChat {
+    this.forcedChat ??= new LlamaChat({ contextSequence: this.sequence, chatWrapper: forcingFunctionCall(this.chat.chatWrapper) });
+    return this.forcedChat;
   }
 
   async generateText(prepared: PreparedText, settings: GenerationSettings): Promise<GenerationOutcome> {
@@ -249,13 +284,19 @@ export class Engine {
     collector.finish();
     // The meter counts evaluations that produced logits: one per sampled token, the end-of-sequence
     // token included. OpenAI does not bill the end token, so neither do we.
-    const sampled = this.sequence.tokenMeter.diff(before).usedOutputTokens;
+    const used = this.sequence.tokenMeter.diff(before);
+    const sampled = used.usedOutputTokens;
+    // The sequence keeps this request's tokens for the next one to reuse (prefix reuse); isolation forgets
+    // them before the model is handed on, so no later caller can time its way to what was in them.
+    if (this.isolateRequests) await this.sequence.clearHistory();
     return {
       content: collector.content,
       reasoning: collector.reasoning,
       completionTokens: Math.max(0, sampled - (stop === 'eos' ? 1 : 0)),
       reasoningTokens: collector.reasoningTokens,
       stop,
+      promptTokensEvaluated: used.usedInputTokens,
+      toolCalls: [],
     };
   }
 }
@@ -265,6 +306,7 @@ function toEngineStop(reason: string): EngineStop {
     case 'maxTokens': return 'max_tokens';
     case 'customStopTrigger': return 'stop';
     case 'abort': return 'aborted';
+    case 'functionCalls': return 'tool_calls';
     default: return 'eos';
   }
 }

@@ -18,9 +18,52 @@ export interface Sampling {
   readonly logitBias?: ReadonlyMap<number, number>;
 }
 
+/** A function call the model made in an earlier turn, as the client sends it back. */
+export interface PastToolCall {
+  readonly id: string;
+  readonly name: string;
+  /** The parsed `arguments`. */
+  readonly params: unknown;
+}
+
 export interface ChatMessage {
-  readonly role: 'system' | 'user' | 'assistant';
+  readonly role: 'system' | 'user' | 'assistant' | 'tool';
   readonly content: string;
+  /** Assistant messages: the calls it made (their results come in later `tool` messages). */
+  readonly toolCalls?: readonly PastToolCall[];
+  /** Tool messages: which call this is the result of. */
+  readonly toolCallId?: string;
+}
+
+/** A function the model may call: OpenAI's `tools[i].function`. */
+export interface ToolFunction {
+  readonly name: string;
+  readonly description?: string;
+  /** JSON schema of the arguments; undefined = no arguments. */
+  readonly parameters?: Readonly<Record<string, unknown>>;
+}
+
+/** The tools offered for one generation, after tool_choice was applied. */
+export interface ToolSettings {
+  readonly functions: readonly ToolFunction[];
+  /** The model must call one of them (tool_choice "required" or a named function). */
+  readonly force: boolean;
+  /** More than one call per turn, where the chat wrapper can express it. */
+  readonly parallel: boolean;
+}
+
+/** One piece of a function call as the model writes it: the first piece of a call carries its name. */
+export interface ToolCallDelta {
+  readonly index: number;
+  /** Set on the call's first piece only. */
+  readonly name?: string;
+  readonly arguments: string;
+}
+
+/** A function call the model made, its arguments as compact JSON text. */
+export interface GeneratedToolCall {
+  readonly name: string;
+  readonly arguments: string;
 }
 
 export interface GenerationSettings {
@@ -33,10 +76,13 @@ export interface GenerationSettings {
   readonly maxReasoningTokens?: number;
   readonly signal: AbortSignal;
   readonly onDelta: (delta: Delta) => void;
+  /** Chats only: functions the model may call, and where their pieces go. */
+  readonly tools?: ToolSettings;
+  readonly onToolCall?: (delta: ToolCallDelta) => void;
 }
 
 /** How the model stopped by itself; an abort is reported separately since its cause lives outside. */
-export type EngineStop = 'eos' | 'stop' | 'max_tokens' | 'aborted';
+export type EngineStop = 'eos' | 'stop' | 'max_tokens' | 'tool_calls' | 'aborted';
 
 export interface GenerationOutcome {
   readonly content: string;
@@ -44,4 +90,11 @@ export interface GenerationOutcome {
   readonly completionTokens: number;
   readonly reasoningTokens: number;
   readonly stop: EngineStop;
+  /**
+   * Prompt tokens the model evaluated for this request: fewer than the prompt when the sequence still held
+   * a shared prefix from the request before (prefix reuse), all of them with LLM_ISOLATE_REQUESTS.
+   */
+  readonly promptTokensEvaluated: number;
+  /** Calls the model made; non-empty exactly when stop is 'tool_calls'. */
+  readonly toolCalls: readonly GeneratedToolCall[];
 }

@@ -20,6 +20,8 @@ export interface RequestRecord {
 
 export interface GenerationRecord {
   promptTokens: number;
+  /** Prompt tokens evaluated for this request (the rest were reused from the request before). */
+  promptTokensEvaluated: number;
   completionTokens: number;
   reasoningTokens: number;
   finishReason: string;
@@ -89,5 +91,6 @@ export function logRequest(record: RequestRecord, namespace: string, functionNam
     queueMs: round(generation.queueMs),
     decodeMs: generation.decodeMs === undefined ? undefined : round(generation.decodeMs),
     reasoningTokens: generation.reasoningTokens,
+    promptTokensEvaluated: generation.promptTokensEvaluated,
   });
 }

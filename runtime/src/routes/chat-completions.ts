@@ -15,7 +15,7 @@ export async function chatCompletions(scope: RequestScope): Promise<void> {
     const responder: Responder = {
       delta: () => undefined,
       finish: (result) => sendJson(scope.res, 200, chatCompletion(envelope, result.content, result.reasoning, result.finishReason,
-        usage(result.promptTokens, result.completionTokens, result.reasoningTokens))),
+        usage(result.promptTokens, result.completionTokens, result.reasoningTokens), result.toolCalls)),
       fail: (error) => sendError(scope.res, error),
     };
     await runGeneration(scope, request, responder);
@@ -33,6 +33,14 @@ export async function chatCompletions(scope: RequestScope): Promise<void> {
       start();
       const field = delta.kind === 'reasoning' ? 'reasoning_content' : 'content';
       sse.send(chatChunk(envelope, { [field]: delta.text }, null, withUsage));
+    },
+    // OpenAI's shape: the call's first chunk has its index, id, type and name; later ones add to its arguments.
+    toolCall: (piece) => {
+      start();
+      const call = piece.id !== undefined
+        ? { index: piece.index, id: piece.id, type: 'function', function: { name: piece.name, arguments: piece.arguments } }
+        : { index: piece.index, function: { arguments: piece.arguments } };
+      sse.send(chatChunk(envelope, { tool_calls: [call] }, null, withUsage));
     },
     finish: (result) => {
       start();

@@ -1,9 +1,9 @@
 import type { LlamaGrammar } from 'node-llama-cpp';
 import type { GenerationRequest, ResponseFormat } from '../api/generation-request.js';
-import type { FinishReason } from '../api/openai-format.js';
+import { toolCallId, type FinishReason, type ToolCallObject } from '../api/openai-format.js';
 import type { Engine } from '../engine/engine.js';
 import type { Release } from '../engine/generation-gate.js';
-import type { Delta, GenerationOutcome, GenerationSettings } from '../engine/types.js';
+import type { Delta, GenerationOutcome, GenerationSettings, ToolCallDelta, ToolSettings } from '../engine/types.js';
 import { ApiError, internalError, invalidRequest, notReady, queueFull } from '../http/api-error.js';
 import { errorFields, log } from '../observability/log.js';
 import { GenerationStops } from './generation-stops.js';
@@ -18,11 +18,20 @@ export interface FinishedGeneration {
   readonly promptTokens: number;
   readonly completionTokens: number;
   readonly reasoningTokens: number;
+  /** Chat requests with tools: the calls the model made (finishReason "tool_calls"). */
+  readonly toolCalls: readonly ToolCallObject[];
+}
+
+/** One piece of a tool call for the client: the call's first piece carries its id and name. */
+export interface ToolCallPiece extends ToolCallDelta {
+  readonly id?: string;
 }
 
 /** How one route writes a generation: piece by piece (streaming) or all at the end. */
 export interface Responder {
   delta(delta: Delta): void;
+  /** Pieces of function calls (chat requests with tools); routes without tools leave it out. */
+  toolCall?(piece: ToolCallPiece): void;
   finish(result: FinishedGeneration): void;
   /** The model failed: an error body, or an error event when a stream is already open. */
   fail(error: ApiError): void;
@@ -56,18 +65,43 @@ function checkLogitBias(engine: Engine, request: GenerationRequest): void {
   }
 }
 
+/**
+ * The functions offered to the model after tool_choice, checked against what this model can do: its chat
+ * wrapper needs a function-call syntax, and each parameter schema must become a grammar.
+ */
+async function toolSettings(engine: Engine, request: GenerationRequest): Promise<ToolSettings | undefined> {
+  const tools = request.tools;
+  if (tools === undefined || tools.choice === 'none') return undefined;
+  if (!engine.supportsTools) {
+    throw invalidRequest(`'tools' is not supported for this model: its chat wrapper (${engine.chatWrapperName}) has no function-call syntax.`,
+      'tools', 'unsupported_parameter');
+  }
+  for (const [index, fn] of tools.functions.entries()) {
+    if (fn.parameters === undefined) continue;
+    try {
+      await engine.jsonSchemaGrammar(fn.parameters);
+    } catch (error) {
+      const param = `tools[${index}].function.parameters`;
+      throw invalidRequest(`'${param}' cannot be enforced: ${(error as Error).message}`, param, 'invalid_json_schema');
+    }
+  }
+  const choice = tools.choice;
+  const functions = typeof choice === 'object' ? tools.functions.filter((fn) => fn.name === choice.name) : tools.functions;
+  return { functions, force: choice !== 'auto', parallel: tools.parallel };
+}
+
 /** The texts the prompt is made of, for the bounded length check before the queue. */
 function promptTexts(request: GenerationRequest): string[] {
   return request.messages !== undefined ? request.messages.map((message) => message.content) : [request.prompt!];
 }
 
 /** The prompt rendered and counted, and how to generate from it. */
-function prepare(engine: Engine, request: GenerationRequest): {
+function prepare(engine: Engine, request: GenerationRequest, tools: ToolSettings | undefined): {
   promptTokens: number;
   generate: (settings: GenerationSettings) => Promise<GenerationOutcome>;
 } {
   if (request.messages !== undefined) {
-    const chat = engine.prepareChat(request.messages);
+    const chat = engine.prepareChat(request.messages, tools?.functions);
     return { promptTokens: chat.promptTokens, generate: (settings) => engine.generateChat(chat, settings) };
   }
   const text = engine.prepareText(request.prompt!);
@@ -75,7 +109,7 @@ function prepare(engine: Engine, request: GenerationRequest): {
 }
 
 const FINISH_BY_STOP: Readonly<Record<GenerationOutcome['stop'], FinishReason>> = {
-  eos: 'stop', stop: 'stop', max_tokens: 'length', aborted: 'length',
+  eos: 'stop', stop: 'stop', max_tokens: 'length', tool_calls: 'tool_calls', aborted: 'length',
 };
 
 /**
@@ -100,6 +134,7 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
     if (atLeast !== undefined) throw contextLengthExceeded(engine.contextSize, `more than ${atLeast}`, request.promptParam);
     checkLogitBias(engine, request);
     const grammar = await grammarFor(engine, request.responseFormat);
+    const tools = await toolSettings(engine, request);
     if (config.logPrompts) scope.loggedPrompt = request.messages ?? request.prompt;
 
     const admission = app.gate.enter(stops.signal);
@@ -118,10 +153,11 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
     let promptTokens = 0;
     let outcome: GenerationOutcome;
     let firstTokenAt: number | undefined;
+    const callIds: string[] = [];
     if (release === undefined) {
-      outcome = { content: '', reasoning: '', completionTokens: 0, reasoningTokens: 0, stop: 'aborted' };
+      outcome = { content: '', reasoning: '', completionTokens: 0, reasoningTokens: 0, stop: 'aborted', promptTokensEvaluated: 0, toolCalls: [] };
     } else {
-      const prepared = prepare(engine, request);
+      const prepared = prepare(engine, request, tools);
       promptTokens = prepared.promptTokens;
       const room = engine.roomAfter(promptTokens);
       if (room < 1) throw contextLengthExceeded(engine.contextSize, promptTokens, request.promptParam);
@@ -131,10 +167,15 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
         if (delta.kind === 'reasoning' && !request.includeReasoning) return;
         responder.delta(delta);
       };
+      const onToolCall = (delta: ToolCallDelta): void => {
+        firstTokenAt ??= performance.now();
+        if (delta.name !== undefined) callIds[delta.index] = toolCallId();
+        responder.toolCall?.({ ...delta, id: delta.name !== undefined ? callIds[delta.index] : undefined });
+      };
       const settings = {
         maxTokens: Math.min(request.requestedMaxTokens ?? config.maxTokens, config.maxTokens, room),
         stop: request.stop, sampling: request.sampling, grammar,
-        maxReasoningTokens: request.maxReasoningTokens, signal: stops.signal, onDelta,
+        maxReasoningTokens: request.maxReasoningTokens, signal: stops.signal, onDelta, tools, onToolCall,
       };
       try {
         outcome = await prepared.generate(settings);
@@ -155,6 +196,7 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
     }
     scope.generation = {
       promptTokens,
+      promptTokensEvaluated: outcome.promptTokensEvaluated,
       completionTokens: outcome.completionTokens,
       reasoningTokens: outcome.reasoningTokens,
       finishReason,
@@ -182,6 +224,9 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
       promptTokens,
       completionTokens: outcome.completionTokens,
       reasoningTokens: outcome.reasoningTokens,
+      toolCalls: outcome.toolCalls.map((call, index) => ({
+        id: callIds[index] ?? toolCallId(), type: 'function', function: { name: call.name, arguments: call.arguments },
+      })),
     });
   } finally {
     release?.(stops.cause === undefined);
