@@ -177,6 +177,7 @@ describe('examined: Retry-After and malformed HTTP behind a streamed answer', ()
 
   test('malformed bytes pipelined behind a streaming request never write a raw 400 into the stream', async () => {
     const body = JSON.stringify(ask({ stream: true, max_tokens: 3000 }));
+    const logsBefore = server.logs.length;
     const received = await new Promise<string>((resolve, reject) => {
       let text = '';
       const socket = net.connect(server.port, '127.0.0.1', () => {
@@ -191,6 +192,8 @@ describe('examined: Retry-After and malformed HTTP behind a streamed answer', ()
     });
     expect(received.startsWith('HTTP/1.1 200')).toBe(true);
     expect(received).not.toContain('HTTP/1.1 400');
+    // The streamed generation gives the model back once it has noticed the closed connection.
+    await server.waitForLog((line) => line.event === 'request' && line.stream === true, 10_000, logsBefore);
     const next = await post(server.url, '/v1/chat/completions', ask({ max_tokens: 2 }));
     expect(next.status).toBe(200);
   });
