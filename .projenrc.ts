@@ -40,6 +40,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-crypto/sha256-js@^5',
     '@aws-sdk/credential-providers@^3',
     '@smithy/types@^4',
+    // Drives Debian's chromium (/usr/bin/chromium) in the web page tests; downloads no browser. Major 24: 25 is
+    // ESM-only and needs Node 22.12, while the project's jest runs CommonJS on Node 20.
+    'puppeteer-core@^24',
   ],
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'projenrc', '.projenrc.ts'] },
 

@@ -14,6 +14,7 @@ import { health } from './routes/health.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import type { RequestScope } from './routes/request-scope.js';
 import { seed } from './routes/seed.js';
+import { serveWebUiFile, WEB_UI_ROUTE, webUiFile } from './routes/web-ui.js';
 import { afterRestore, beforeCheckpoint } from './snapstart/hooks.js';
 
 type Handler = (scope: RequestScope) => Promise<void>;
@@ -44,6 +45,13 @@ const HOOK_ROUTE = 'snapstart-hook';
 type Resolved = { route: Route; name: string } | undefined;
 
 function resolve(app: App, req: IncomingMessage, path: string): Resolved {
+  // The chat page comes first: `GET /` from a browser is the page, every other `/` request the seed route.
+  const page = app.config.webUi ? webUiFile(req, path) : undefined;
+  if (page !== undefined) {
+    const serve: Handler = (scope) => serveWebUiFile(scope, page);
+    // Open: a browser cannot send the bearer key when it navigates; the page holds no secret, its API calls need the key.
+    return { route: { methods: { GET: serve, HEAD: serve }, open: true }, name: WEB_UI_ROUTE };
+  }
   const route = ownValue(ROUTES, path);
   if (route !== undefined) return { route, name: path };
   const { snapStartBeforeCheckpointPath: before, snapStartAfterRestorePath: after } = app.config;

@@ -90,6 +90,7 @@ export async function main(): Promise<void> {
     trustLambdaContext: config.trustLambdaContext,
     isolateRequests: config.isolateRequests,
     useMmap: config.useMmap,
+    webUi: config.webUi,
   });
   if (config.threads > availableParallelism()) {
     // Measured (docs/benchmarks): 3 or 4 threads on 2 CPUs decode ~70 times slower than 2, because ggml's

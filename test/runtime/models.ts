@@ -38,3 +38,15 @@ export const toolModel = () => ensureModel('scripted', {
 export const noToolsTemplateModel = () => ensureModel('tiny', {
   chatTemplate: "{% for message in messages %}{{ message['role'] + ': ' + message['content'] + '\\n' }}{% endfor %}{% if add_generation_prompt %}{{ 'assistant: ' }}{% endif %}",
 });
+
+/** Answers with HTML markup and a fenced code block: the web page must show these characters, never run them. */
+export const markupModel = () => ensureModel('scripted', {
+  reasoning: 'The user wants <b>markup</b> back.',
+  answer: 'Here: <img src=x onerror="window.__injected=1"> and <b>bold</b>\n```html\n<script>window.__injected=2</script>\n```\nDone.',
+});
+
+/** A realistic short exchange with a code block, for the web page's screenshot. */
+export const codeAnswerModel = () => ensureModel('scripted', {
+  reasoning: 'The user asks how to reverse a string in JavaScript. Spreading into an array of characters keeps emoji intact; reverse, then join.',
+  answer: 'Spread the text into characters, reverse that array, then join:\n```js\nconst reversed = [...text].reverse().join(\'\');\n```\nSpreading (rather than split) keeps emoji (surrogate pairs) whole.',
+});
