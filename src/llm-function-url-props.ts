@@ -130,6 +130,18 @@ export interface LlmFunctionUrlProps {
   readonly cors?: lambda.FunctionUrlCorsOptions;
 
   /**
+   * Serve the built-in chat page: a browser opening the URL gets a page to talk to the model (streamed
+   * answers, reasoning apart, stop button). It exposes static files only (`GET /` for requests that accept
+   * text/html, `/ui/*`), which need no key and hold no secret; every model call the page makes goes through
+   * the API with the same auth as any client (with a bearer key, the page asks for it and keeps it in the
+   * tab's sessionStorage). Needs `authType` NONE: browsers cannot SigV4-sign, so with AWS_IAM the URL refuses
+   * the page (a synth warning says so). Costs nothing while unused; each page load is a small invocation.
+   *
+   * @default false
+   */
+  readonly webUi?: boolean;
+
+  /**
    * RESPONSE_STREAM sends tokens as they are generated (Server-Sent Events) and allows responses above
    * 6 MB; BUFFERED returns the whole answer at once.
    *

@@ -185,6 +185,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     this.url = this.functionUrl.url;
 
     this.warnAboutPublicAccess(authType, props);
+    this.warnAboutWebUi(authType, props);
   }
 
   /**
@@ -332,6 +333,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       [RuntimeEnv.MAX_TOKENS]: String(this.maxTokens),
       [RuntimeEnv.LOG_PROMPTS]: String(props.logPrompts ?? false),
       [RuntimeEnv.ISOLATE_REQUESTS]: String(props.isolateRequests ?? false),
+      [RuntimeEnv.WEB_UI]: String(props.webUi ?? false),
       [RuntimeEnv.METRICS_NAMESPACE]: this.metricsNamespace,
       [RuntimeEnv.LWA_INVOKE_MODE]: invokeMode === lambda.InvokeMode.BUFFERED ? 'buffered' : 'response_stream',
       ...tunableEnvironment({ ...props, timeoutSeconds: tuning.timeoutSeconds }),
@@ -357,6 +359,13 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     if (props.reservedConcurrentExecutions === undefined) {
       Annotations.of(this).addWarningV2('llm-function-url:noConcurrencyCap',
         'authType NONE without reservedConcurrentExecutions: anyone who finds the URL can start cold starts (model loads) up to your account\'s concurrency limit; set reservedConcurrentExecutions to cap the cost');
+    }
+  }
+
+  private warnAboutWebUi(authType: lambda.FunctionUrlAuthType, props: LlmFunctionUrlProps): void {
+    if (props.webUi === true && authType === lambda.FunctionUrlAuthType.AWS_IAM) {
+      Annotations.of(this).addWarningV2('llm-function-url:webUiNeedsNoneAuth',
+        'webUi is true with authType AWS_IAM: browsers cannot SigV4-sign requests, so the Function URL refuses the page (403) unless a signing proxy sits in front; use authType NONE (with the bearer key) for the page');
     }
   }
 

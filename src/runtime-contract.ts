@@ -24,6 +24,8 @@ export const RuntimeEnv = {
   MAX_GENERATION_SECONDS: 'LLM_MAX_GENERATION_SECONDS',
   DEADLINE_MARGIN_MS: 'LLM_DEADLINE_MARGIN_MS',
   MAX_BODY_BYTES: 'LLM_MAX_BODY_BYTES',
+  /** The chat page at / and /ui/ (the runtime serves it by default; the image turns it off). */
+  WEB_UI: 'LLM_WEB_UI',
   /** Read by the Lambda Web Adapter extension, not by the server: must match the Function URL's invoke mode. */
   LWA_INVOKE_MODE: 'AWS_LWA_INVOKE_MODE',
   /** Read by both: the adapter POSTs to these paths around a SnapStart snapshot, the server serves them. */

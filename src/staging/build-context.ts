@@ -5,11 +5,12 @@ import { STAGED_MODEL_FILE } from '../runtime-contract';
 /** The files of runtime/ that the image build uses: what the npm package ships, never sources or dependencies. */
 export const RUNTIME_CONTEXT_FILES = ['Dockerfile', 'package.json', 'package-lock.json'];
 export const RUNTIME_CONTEXT_OPTIONAL_FILES = ['.dockerignore'];
-export const RUNTIME_CONTEXT_DIRS = ['dist'];
+/** dist/ is the compiled server (built before packaging); ui/ is the chat page's static files. */
+export const RUNTIME_CONTEXT_DIRS = ['dist', 'ui'];
 
 /** What {@link stageBuildContext} assembles. */
 export interface BuildContextInputs {
-  /** The packaged runtime folder (Dockerfile, dist/, package.json, package-lock.json). */
+  /** The packaged runtime folder (Dockerfile, dist/, ui/, package.json, package-lock.json). */
   readonly runtimeDir: string;
   /** The folder to (re)create as the build context. */
   readonly contextDir: string;
@@ -84,7 +85,8 @@ export function stageBuildContext(inputs: BuildContextInputs): string {
   for (const dir of RUNTIME_CONTEXT_DIRS) {
     const from = path.join(runtimeDir, dir);
     if (!fs.existsSync(from) || !fs.statSync(from).isDirectory()) {
-      throw new Error(`The runtime folder ${runtimeDir} has no ${dir}/ folder: build the runtime first (npm --prefix runtime run build)`);
+      const remedy = dir === 'dist' ? 'build the runtime first (npm --prefix runtime run build)' : 'the llm-function-url package is incomplete';
+      throw new Error(`The runtime folder ${runtimeDir} has no ${dir}/ folder: ${remedy}`);
     }
     for (const file of listFiles(from)) {
       wanted.set(path.join(dir, file), path.join(from, file));

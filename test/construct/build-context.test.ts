@@ -13,6 +13,8 @@ function fakeRuntime(): string {
   fs.mkdirSync(path.join(dir, 'dist', 'api'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'dist', 'server.js'), 'console.log(1);\n');
   fs.writeFileSync(path.join(dir, 'dist', 'api', 'routes.js'), 'export {};\n');
+  fs.mkdirSync(path.join(dir, 'ui'));
+  fs.writeFileSync(path.join(dir, 'ui', 'index.html'), '<!doctype html>\n');
   // Things a development checkout has that must never reach the image's build context:
   fs.mkdirSync(path.join(dir, 'node_modules', 'x'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'node_modules', 'x', 'index.js'), '');
@@ -33,7 +35,7 @@ describe('stageBuildContext', () => {
     const runtimeDir = fakeRuntime();
     const model = writeSmallModel();
     const contextDir = stageBuildContext({ runtimeDir, contextDir: path.join(tempDir(), 'ctx'), modelFile: model });
-    expect(files(contextDir)).toEqual(['Dockerfile', 'dist/api/routes.js', 'dist/server.js', 'model.gguf', 'package-lock.json', 'package.json']);
+    expect(files(contextDir)).toEqual(['Dockerfile', 'dist/api/routes.js', 'dist/server.js', 'model.gguf', 'package-lock.json', 'package.json', 'ui/index.html']);
     expect(fs.statSync(path.join(contextDir, 'model.gguf')).ino).toBe(fs.statSync(model).ino);
     expect(fs.readFileSync(path.join(contextDir, 'model.gguf')).equals(fs.readFileSync(model))).toBe(true);
   });
@@ -54,11 +56,15 @@ describe('stageBuildContext', () => {
     expect(files(contextDir)).not.toContain('model.gguf');
   });
 
-  test('a runtime without Dockerfile or dist/ gets a clear error', () => {
+  test('a runtime without Dockerfile, dist/ or ui/ gets a clear error', () => {
     const noDist = fakeRuntime();
     fs.rmSync(path.join(noDist, 'dist'), { recursive: true });
     expect(() => stageBuildContext({ runtimeDir: noDist, contextDir: path.join(tempDir(), 'ctx') }))
       .toThrow(/has no dist\/ folder: build the runtime first/);
+    const noUi = fakeRuntime();
+    fs.rmSync(path.join(noUi, 'ui'), { recursive: true });
+    expect(() => stageBuildContext({ runtimeDir: noUi, contextDir: path.join(tempDir(), 'ctx') }))
+      .toThrow(/has no ui\/ folder: the llm-function-url package is incomplete/);
     const noDockerfile = fakeRuntime();
     fs.rmSync(path.join(noDockerfile, 'Dockerfile'));
     expect(() => stageBuildContext({ runtimeDir: noDockerfile, contextDir: path.join(tempDir(), 'ctx') }))

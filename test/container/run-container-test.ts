@@ -15,7 +15,7 @@
  */
 import { execFileSync } from 'child_process';
 import { createHash } from 'crypto';
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import * as path from 'path';
 import { ensureModel } from '../gguf';
@@ -183,6 +183,7 @@ async function checkPlatform(outer: Harness, engine: ContainerEngine, platform: 
           AWS_LWA_READINESS_CHECK_PATH: '/health',
           AWS_LWA_INVOKE_MODE: 'response_stream',
           AWS_LWA_ASYNC_INIT: 'true',
+          LLM_WEB_UI: 'false',
         })) expectEqual(env[name], value, `ENV ${name}`);
       });
 
@@ -217,21 +218,24 @@ async function checkPlatform(outer: Harness, engine: ContainerEngine, platform: 
         const result = await engine.shell(tags.file, [
           'set -e',
           'echo "task=$(ls -A /var/task | tr "\\n" " ")"',
+          'echo "ui=$(ls -A /var/task/ui | tr "\\n" " ")"',
           'echo "binaries=$(ls /var/task/node_modules/@node-llama-cpp | tr "\\n" " ")"',
           'echo "llama=$(ls -A /var/task/node_modules/node-llama-cpp/llama | tr "\\n" " ")"',
           'test -x /opt/extensions/lambda-adapter && echo adapter=executable',
           'echo "model=$(stat -c %A /opt/model/model.gguf)"',
-          'echo "sizes=$(du -sb /var/task/node_modules /var/task/dist /opt/extensions | cut -f1 | tr "\\n" " ")"',
+          'echo "sizes=$(du -sb /var/task/node_modules /var/task/dist /var/task/ui /opt/extensions | cut -f1 | tr "\\n" " ")"',
         ].join('\n'));
         expectTrue(result.code === 0, `inspection failed: ${result.stderr}`);
         const facts = Object.fromEntries(result.stdout.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).trim()]));
-        expectEqual(facts.task, 'dist node_modules package.json', '/var/task');
+        expectEqual(facts.task, 'dist node_modules package.json ui', '/var/task');
+        expectEqual(facts.ui, readdirSync(path.join(RUNTIME, 'ui')).sort().join(' '), '/var/task/ui (the chat page)');
         expectTrue(/^linux-(x64|arm64)$/.test(facts.binaries), `@node-llama-cpp should hold one linux binary package, holds: ${facts.binaries}`);
         expectTrue(!facts.llama.includes('gitRelease.bundle'), 'the llama.cpp source bundle is still in the image');
         expectEqual(facts.adapter, 'executable', '/opt/extensions/lambda-adapter');
         expectEqual(facts.model, '-r--r--r--', 'model file mode');
-        const [nodeModules, dist, adapter] = facts.sizes.split(' ').map(Number);
-        metrics.push(['runtime layers without the model (node_modules + dist + adapter)', `${MB(nodeModules + dist + adapter)} (node_modules ${MB(nodeModules)}, dist ${MB(dist)}, adapter ${MB(adapter)})`]);
+        const [nodeModules, dist, ui, adapter] = facts.sizes.split(' ').map(Number);
+        metrics.push(['runtime layers without the model (node_modules + dist + ui + adapter)',
+          `${MB(nodeModules + dist + ui + adapter)} (node_modules ${MB(nodeModules)}, dist ${MB(dist)}, chat page ${(ui / 1000).toFixed(1)} kB, adapter ${MB(adapter)})`]);
         if (!platform.native) return;
 
         // The same lockfile, installed the plain way, for comparison (once: the host's npm, whatever the platform).
@@ -260,6 +264,12 @@ async function checkPlatform(outer: Harness, engine: ContainerEngine, platform: 
           expectEqual(status, 200, 'status');
           expectEqual(json.response?.trim(), SCRIPT.answer.trim(), 'response');
           expectEqual(json.reasoning?.trim(), SCRIPT.reasoning.trim(), 'reasoning');
+        });
+
+        await harness.check('the chat page is off in the image by default: GET / from a browser keeps the 405', async () => {
+          const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
+          expectEqual([page.status, page.headers.get('allow')], [405, 'POST'], 'GET / (Accept: text/html)');
+          expectEqual((await fetch(`${base}/ui/app.js`)).status, 404, 'GET /ui/app.js');
         });
 
         await harness.check('OpenAI chat completion streams SSE chunks ending with [DONE]', async () => {

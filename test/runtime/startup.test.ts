@@ -19,7 +19,7 @@ const CONTRACT = [
   'PORT', 'HOST', 'LLM_MODEL_PATH', 'LLM_MODEL_URL', 'LLM_MODEL_SHA256', 'LLM_MODEL_CACHE_DIR', 'LLM_MODEL_S3_BUCKET',
   'LLM_MODEL_S3_KEY', 'LLM_MODEL_S3_VERSION_ID', 'LLM_MODEL_ID', 'LLM_CONTEXT_SIZE', 'LLM_THREADS', 'LLM_MAX_TOKENS', 'LLM_MAX_GENERATION_SECONDS',
   'LLM_DEADLINE_MARGIN_MS', 'LLM_QUEUE_SIZE', 'LLM_MAX_BODY_BYTES', 'LLM_API_KEY', 'LLM_API_KEY_SECRET_ARN',
-  'LLM_LOG_PROMPTS', 'LLM_USE_MMAP', 'LLM_ISOLATE_REQUESTS', 'LLM_TRUST_LAMBDA_CONTEXT', 'LLM_METRICS_NAMESPACE',
+  'LLM_LOG_PROMPTS', 'LLM_USE_MMAP', 'LLM_ISOLATE_REQUESTS', 'LLM_TRUST_LAMBDA_CONTEXT', 'LLM_METRICS_NAMESPACE', 'LLM_WEB_UI',
   'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH',
 ];
 
@@ -62,6 +62,7 @@ describe('the environment variables', () => {
     ['LLM_USE_MMAP', 'sometimes'],
     ['LLM_TRUST_LAMBDA_CONTEXT', 'yes please'],
     ['LLM_ISOLATE_REQUESTS', 'mostly'],
+    ['LLM_WEB_UI', 'sometimes'],
     ['LLM_API_KEY', ' '],
     ['LLM_API_KEY', ''],
     ['LLM_API_KEY_SECRET_ARN', '  '],
@@ -101,7 +102,7 @@ describe('the environment variables', () => {
   test('valid settings parse to what they say; defaults follow the table', () => {
     const script = `import("./dist/config.js").then((m) => process.stdout.write(JSON.stringify([
       m.loadConfig({}),
-      m.loadConfig({ PORT: '9000', LLM_THREADS: '3', LLM_LOG_PROMPTS: 'TRUE', LLM_USE_MMAP: 'true', LLM_MODEL_SHA256: '${'A'.repeat(64)}', HOME: '/nonexistent' }),
+      m.loadConfig({ PORT: '9000', LLM_THREADS: '3', LLM_LOG_PROMPTS: 'TRUE', LLM_USE_MMAP: 'true', LLM_WEB_UI: 'false', LLM_MODEL_SHA256: '${'A'.repeat(64)}', HOME: '/nonexistent' }),
     ])))`;
     const [defaults, custom] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: RUNTIME_DIR, encoding: 'utf8' }));
     expect(defaults).toMatchObject({
@@ -118,9 +119,10 @@ describe('the environment variables', () => {
       metricsNamespace: 'LlmFunctionUrl',
       functionName: 'local',
       threads: os.availableParallelism(),
+      webUi: true,
     });
     expect(defaults.modelUrl).toMatch(/DeepSeek-R1-Distill-Qwen-1\.5B-Q4_K_M\.gguf$/);
-    expect(custom).toMatchObject({ port: 9000, threads: 3, logPrompts: true, useMmap: true, modelSha256: 'a'.repeat(64) });
+    expect(custom).toMatchObject({ port: 9000, threads: 3, logPrompts: true, useMmap: true, webUi: false, modelSha256: 'a'.repeat(64) });
     // HOME not writable: downloads go under the temporary folder.
     expect(custom.modelCacheDir).toBe(path.join(os.tmpdir(), 'llm-function-url', 'models'));
   });
