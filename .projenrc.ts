@@ -103,6 +103,12 @@ const demo = project.addTask('demo', {
 });
 demo.prependSpawn(runtimeBuild);
 
+const screenshot = project.addTask('docs:web-ui-screenshot', {
+  description: 'Write docs/web-ui.png: the chat page after one answer, in headless Chromium (/usr/bin/chromium) on a generated model',
+  exec: 'ts-node --project tsconfig.dev.json test/ui/screenshot.ts',
+});
+screenshot.prependSpawn(runtimeBuild);
+
 project.addTask('bench:cold-start', {
   description: 'Cold start of the image phase by phase (page cache dropped/warm, read/mmap) and the SnapStart restore path; needs docker or podman',
   exec: 'ts-node --project tsconfig.dev.json test/bench/cold-start.ts',

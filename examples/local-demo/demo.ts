@@ -6,7 +6,9 @@
  *   2. generates a small "scripted" DeepSeek-R1-style GGUF (real llama.cpp weights whose greedy decoding
  *      follows a fixed script, so it runs in a second on any CPU), serves it with the real runtime on
  *      localhost, and calls it the way a user calls the Function URL: the seed's curl request, then the
- *      official OpenAI SDK, streamed.
+ *      official OpenAI SDK, streamed;
+ *   3. checks the built-in chat page answers a browser; `DEMO_KEEP_SERVING=1 npx projen demo` keeps the
+ *      server up so the page can be opened (Ctrl+C stops it).
  * With a real GGUF file instead: `LLM_MODEL_PATH=./model.gguf node runtime/dist/server.js`.
  */
 import { spawn } from 'node:child_process';
@@ -81,6 +83,15 @@ async function serveAndCall(): Promise<void> {
       }
     }
     process.stdout.write('\n');
+
+    const page = await fetch(`http://127.0.0.1:${PORT}/`, { headers: { accept: 'text/html' } });
+    console.log(`\n3. the chat page: GET / from a browser -> ${page.status} ${page.headers.get('content-type')}`);
+    if (process.env.DEMO_KEEP_SERVING === '1') {
+      console.log(`   open http://127.0.0.1:${PORT}/ in a browser; Ctrl+C stops the server`);
+      await new Promise((resolve) => process.once('SIGINT', resolve));
+    } else {
+      console.log(`   to try it: DEMO_KEEP_SERVING=1 npx projen demo, then open http://127.0.0.1:${PORT}/`);
+    }
   } finally {
     server.kill('SIGTERM');
   }

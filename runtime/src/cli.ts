@@ -14,6 +14,7 @@ const FLAGS = {
   'max-tokens': { env: 'LLM_MAX_TOKENS', help: 'cap on max_tokens (default 2048)' },
   'api-key': { env: 'LLM_API_KEY', help: 'require "Authorization: Bearer <key>"' },
   'model-id': { env: 'LLM_MODEL_ID', help: 'model id reported by the API' },
+  'web-ui': { env: 'LLM_WEB_UI', help: 'serve the chat page at / (default true; "false" turns it off)' },
 } as const;
 
 type Flag = keyof typeof FLAGS;

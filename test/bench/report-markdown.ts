@@ -231,7 +231,8 @@ export function renderReadme(results: BenchResults, analysis: Analysis): string 
   lines.push('## Runtime layer size (image without the model)', '');
   if (results.runtimeLayer) {
     const r = results.runtimeLayer;
-    lines.push(`${(r.bytes / 1e6).toFixed(1)} MB (${(r.nodeModulesBytes / 1e6).toFixed(1)} MB node_modules, ${(r.distBytes / 1e6).toFixed(2)} MB server code): ${r.method}. ` +
+    const page = r.uiBytes === undefined ? '' : `, ${(r.uiBytes / 1e3).toFixed(1)} kB chat page`;
+    lines.push(`${(r.bytes / 1e6).toFixed(1)} MB (${(r.nodeModulesBytes / 1e6).toFixed(1)} MB node_modules, ${(r.distBytes / 1e6).toFixed(2)} MB server code${page}): ${r.method}. ` +
       'The Debian-slim Node base image and the Lambda Web Adapter extension come on top; docs/container.md has the size of the built image.', '');
   } else {
     lines.push('Not measured in this run.', '');

@@ -6,6 +6,8 @@ export interface RuntimeLayerSize {
   readonly bytes: number;
   readonly nodeModulesBytes: number;
   readonly distBytes: number;
+  /** runtime/ui: the chat page's static files. */
+  readonly uiBytes: number;
   readonly packages: number;
   readonly method: string;
 }
@@ -41,8 +43,8 @@ function sumFiles(root: string, relativeTo: string, skip: (relative: string, isD
 
 /**
  * The runtime's image layers without the model, estimated from this checkout: the production
- * dependencies npm lists, minus what runtime/Dockerfile prunes, plus dist/ (file bytes, as a layer tar
- * holds them; the Lambda Web Adapter extension and the base image are not included).
+ * dependencies npm lists, minus what runtime/Dockerfile prunes, plus dist/ and ui/ (file bytes, as a layer
+ * tar holds them; the Lambda Web Adapter extension and the base image are not included).
  */
 export function measureRuntimeLayer(runtimeDir: string): RuntimeLayerSize {
   const arch = process.arch === 'arm64' ? 'arm64' : 'x64';
@@ -56,11 +58,13 @@ export function measureRuntimeLayer(runtimeDir: string): RuntimeLayerSize {
     nodeModulesBytes += sumFiles(dir, nodeModules, (rel, isDirectory) => prunedByDockerfile(rel, isDirectory, arch));
   }
   const distBytes = sumFiles(path.join(runtimeDir, 'dist'), runtimeDir, () => false) + lstatSync(path.join(runtimeDir, 'package.json')).size;
+  const uiBytes = sumFiles(path.join(runtimeDir, 'ui'), runtimeDir, () => false);
   return {
-    bytes: nodeModulesBytes + distBytes,
+    bytes: nodeModulesBytes + distBytes + uiBytes,
     nodeModulesBytes,
     distBytes,
+    uiBytes,
     packages: packages.length,
-    method: `production dependencies listed by npm ls --omit=dev (${packages.length} packages) minus what runtime/Dockerfile prunes (other platforms' binaries, the llama.cpp source bundle, templates, typings, source maps), plus dist/`,
+    method: `production dependencies listed by npm ls --omit=dev (${packages.length} packages) minus what runtime/Dockerfile prunes (other platforms' binaries, the llama.cpp source bundle, templates, typings, source maps), plus dist/ and the chat page (ui/)`,
   };
 }
