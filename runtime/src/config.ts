@@ -31,7 +31,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_DEADLINE_MARGIN_MS', default: '1500', description: 'Stop generating this long before the Lambda invocation deadline (x-amzn-lambda-context), so the answer so far can still be sent.' },
   { name: 'LLM_QUEUE_SIZE', default: '4', description: 'Requests allowed to wait behind the running generation; more get 429 with Retry-After.' },
   { name: 'LLM_MAX_BODY_BYTES', default: '1048576', description: 'Request body cap in bytes; larger bodies get 413.' },
-  { name: 'LLM_API_KEY', default: 'unset', description: 'Bearer key every route but /health and the chat page's files requires (local use). Set but blank is refused at start (never silently open).' },
+  { name: 'LLM_API_KEY', default: 'unset', description: 'Bearer key every route but /health and the chat page files requires (local use). Set but blank is refused at start (never silently open).' },
   { name: 'LLM_API_KEY_SECRET_ARN', default: 'unset', description: 'Secrets Manager secret holding the bearer key, read once at start (SecretString is the key, or JSON with an "apiKey" field; endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER).' },
   { name: 'LLM_LOG_PROMPTS', default: 'false', description: '"true" adds prompt and answer text to the request log lines.' },
   { name: 'LLM_USE_MMAP', default: 'false', description: '"true" maps the GGUF file instead of reading it into memory: faster to load from a warm page cache, but llama.cpp keeps a repacked copy of most weights as well, so resident memory reaches about twice the file (docs/benchmarks).' },
