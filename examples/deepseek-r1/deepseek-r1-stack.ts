@@ -51,6 +51,7 @@ export class DeepSeekR1Stack extends Stack {
       architecture: settings.architecture,
       authType: settings.authType,
       snapStart: settings.snapStart,
+      webUi: settings.webUi,
       ...regulated,
       ...props.overrides,
     });

@@ -11,6 +11,7 @@ export interface ExampleSettings {
   /** The regulated variant: VPC, KMS keys, reserved concurrency, five cdk-nag packs (README "Compliance"). */
   readonly compliance: boolean;
   readonly snapStart: boolean;
+  readonly webUi: boolean;
 }
 
 /** Where the GGUF file comes from. */
@@ -39,6 +40,7 @@ export const CONTEXT_KEYS = {
   auth: 'iam | none (none = public URL guarded by a generated bearer key)',
   compliance: 'true | false (true = VPC, KMS keys, reserved concurrency; checked by the NIST 800-53 R5, HIPAA and PCI DSS packs too)',
   snapStart: 'true | false (true = cold starts resume from a snapshot of the loaded model; billed per GB cached and restored)',
+  webUi: 'true | false (true = the built-in chat page at the URL; browsers cannot sign, so use it with auth=none)',
 } as const;
 
 type ContextReader = (key: keyof typeof CONTEXT_KEYS) => unknown;
@@ -74,6 +76,7 @@ export function readSettings(read: ContextReader): ExampleSettings {
     authType,
     compliance,
     snapStart: oneOf('snapStart', { true: true, false: false }, 'false'),
+    webUi: oneOf('webUi', { true: true, false: false }, 'false'),
   };
 }
 

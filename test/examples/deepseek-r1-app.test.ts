@@ -73,6 +73,15 @@ describe('examples/deepseek-r1', () => {
     expect(() => synthExample({ snapStart: 'yes' })).toThrow(/context snapStart=yes: expected true \| false/);
   });
 
+  test('-c auth=none -c webUi=true: the chat page on (LLM_WEB_UI=true), still nag-clean; off by default', () => {
+    const variables = (template: Template) => Object.values(template.findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
+    const { template } = synthExample({ auth: 'none', webUi: 'true' });
+    expect(variables(template).LLM_WEB_UI).toBe('true');
+    template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+    expect(variables(synthExample({}).template).LLM_WEB_UI).toBe('false');
+    expect(() => synthExample({ webUi: 'on' })).toThrow(/context webUi=on: expected true \| false/);
+  });
+
   test('a custom URL needs its checksum and size; bad context names the key', () => {
     const url = 'https://models.example.com/pinned/abc/model.gguf';
     expect(() => synthExample({ modelUrl: url })).toThrow(/modelSha256/);
