@@ -69,16 +69,20 @@ describe('model output is text, never markup', () => {
     await page.close();
   });
 
-  test('the page makes no request to any other origin', async () => {
+  test('the page makes no request to any other origin, and nothing it does breaks its own CSP', async () => {
     const page = await (await browser.createBrowserContext()).newPage();
     const requested: string[] = [];
+    const consoleErrors: string[] = [];
     page.on('request', (request: HTTPRequest) => { requested.push(request.url()); });
+    // A CSP violation (an inline script or style the policy refuses) is reported as a console error.
+    page.on('console', (message) => { if (message.type() === 'error') consoleErrors.push(message.text()); });
     await page.goto(`${markupServer.url}/`, { waitUntil: 'networkidle0' });
     await modelShown(page);
     await ask(page, 'Anything external?');
     await lastAnswer(page);
     expect(requested.length).toBeGreaterThan(3);
     expect(requested.filter((url) => !url.startsWith(`${markupServer.url}/`))).toEqual([]);
+    expect(consoleErrors).toEqual([]);
     await page.close();
   });
 });
