@@ -121,9 +121,23 @@ async function send(question) {
   let firstTokenAt;
   let answerStartedAt;
   const startedAt = performance.now();
-  const follow = () => {
+  // Text arrives token by token, faster than a screen refreshes: the page is redrawn at most once a frame,
+  // so a long answer never keeps the browser busy re-laying out text nobody has seen yet.
+  let paintPending = false;
+  const paint = () => {
+    paintPending = false;
     const nearEnd = ui.conversation.scrollHeight - ui.conversation.scrollTop - ui.conversation.clientHeight < 80;
-    return () => { if (nearEnd) scrollToEnd(); };
+    if (reasoning !== '') {
+      turn.reasoning.hidden = false;
+      turn.reasoningText.textContent = reasoning;
+    }
+    if (answer !== '') renderText(turn.answer, answer);
+    if (nearEnd) scrollToEnd();
+  };
+  const schedulePaint = () => {
+    if (paintPending) return;
+    paintPending = true;
+    requestAnimationFrame(() => { if (paintPending) paint(); });
   };
   try {
     await streamChat({
@@ -132,15 +146,11 @@ async function send(question) {
       signal: controller.signal,
       on: {
         reasoning: (text) => {
-          const keepUp = follow();
           firstTokenAt ??= performance.now();
           reasoning += text;
-          turn.reasoning.hidden = false;
-          turn.reasoningText.textContent = reasoning;
-          keepUp();
+          schedulePaint();
         },
         content: (text) => {
-          const keepUp = follow();
           firstTokenAt ??= performance.now();
           if (answerStartedAt === undefined) {
             answerStartedAt = performance.now();
@@ -151,18 +161,20 @@ async function send(question) {
             }
           }
           answer += text;
-          renderText(turn.answer, answer);
-          keepUp();
+          schedulePaint();
         },
         usage: (value) => { usage = value; },
       },
     });
+    paint();
     if (reasoning !== '' && answerStartedAt === undefined) turn.summary.textContent = 'Reasoning';
     turn.assistant.dataset.state = 'done';
     if (ofConversation !== conversation) return;
     history = [...messages, { role: 'assistant', content: answer }];
     if (usage !== undefined && firstTokenAt !== undefined) showStats(usage, firstTokenAt, performance.now());
   } catch (error) {
+    // Everything received is shown, and is exactly what stays in the conversation.
+    paint();
     if (ofConversation !== conversation) return;
     if (controller.signal.aborted) {
       turn.assistant.dataset.state = 'stopped';

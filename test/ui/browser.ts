@@ -30,7 +30,7 @@ export async function openChat(browser: Browser, url: string, viewport = { width
 
 /** Waits until the header shows a model id (it comes from /v1/models). */
 export async function modelShown(page: Page): Promise<string> {
-  await page.waitForFunction(() => document.getElementById('status-dot')?.dataset.state === 'ready');
+  await page.waitForFunction(() => document.getElementById('status-dot')?.dataset.state === 'ready', { polling: 100 });
   return page.$eval('#model-name', (node) => node.textContent ?? '');
 }
 
@@ -55,7 +55,7 @@ export async function lastAnswer(page: Page, timeoutMs = 60_000): Promise<ShownA
     const all = document.querySelectorAll('.message.assistant');
     const last = all[all.length - 1] as HTMLElement | undefined;
     return last !== undefined && last.dataset.state !== 'streaming';
-  }, { timeout: timeoutMs });
+  }, { timeout: timeoutMs, polling: 100 });
   return page.evaluate(() => {
     const all = document.querySelectorAll('.message.assistant');
     const last = all[all.length - 1] as HTMLElement;

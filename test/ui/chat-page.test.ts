@@ -48,21 +48,31 @@ test('the header shows the model id from /v1/models', async () => {
 test('a typed question streams back: the reasoning apart (folded once the answer starts) and the answer, exactly', async () => {
   const page = await openChat(browser, server.url);
   const bodies = chatBodies(page);
-  // Record every state the reasoning box goes through while the answer streams.
+  // Record what the page shows at each change while the answer streams.
   await page.evaluate(() => {
-    const seen: string[] = [];
-    (window as any).__reasoningStates = seen;
+    const seen: Array<{ box: string; reasoning: number; answer: number }> = [];
+    (window as any).__seen = seen;
     new MutationObserver(() => {
       const box = document.querySelector('.message.assistant .reasoning') as HTMLDetailsElement | null;
-      if (box !== null && !box.hidden) seen.push(box.open ? 'open' : 'folded');
+      if (box === null || box.hidden) return;
+      seen.push({
+        box: box.open ? 'open' : 'folded',
+        reasoning: box.querySelector('.reasoning-text')!.textContent!.length,
+        answer: document.querySelector('.message.assistant .answer')!.textContent!.length,
+      });
     }).observe(document.getElementById('conversation')!, { subtree: true, childList: true, attributes: true, characterData: true });
   });
+  // A slow network (as on a phone) spreads the stream over seconds, so each phase gets painted on its own.
+  await page.emulateNetworkConditions({ download: 1500, upload: 100_000, latency: 20 });
   await ask(page, 'What is the answer?');
   const shown = await lastAnswer(page);
+  await page.emulateNetworkConditions(null);
   expect(shown).toEqual({ state: 'done', reasoning: model.reasoning, reasoningVisible: true, answer: model.answer, status: '' });
-  const states: string[] = await page.evaluate(() => (window as any).__reasoningStates);
-  expect(states[0]).toBe('open');
-  expect(states[states.length - 1]).toBe('folded');
+  const seen: Array<{ box: string; reasoning: number; answer: number }> = await page.evaluate(() => (window as any).__seen);
+  // Streamed: the reasoning showed in the open box before any answer; the box folded once the answer came.
+  expect(seen[0]).toMatchObject({ box: 'open', answer: 0 });
+  expect(seen[0].reasoning).toBeGreaterThan(0);
+  expect(seen[seen.length - 1]).toEqual({ box: 'folded', reasoning: model.reasoning.length, answer: model.answer.length });
   // The reasoning sits in its own box, before the answer, and unfolds on a click.
   expect(await page.$eval('.message.assistant .reasoning', (node) => node.nextElementSibling?.className)).toBe('answer');
   await page.click('.message.assistant .reasoning summary');

@@ -138,7 +138,7 @@ describe('a server that needs a bearer key', () => {
     await page.waitForSelector('#key-form:not([hidden])');
     // The user ignores the key form and asks anyway.
     await ask(page, 'Without a key?');
-    await page.waitForFunction(() => document.querySelectorAll('.message').length === 0 && !document.getElementById('key-form')!.hidden);
+    await page.waitForFunction(() => document.querySelectorAll('.message').length === 0 && !document.getElementById('key-form')!.hidden, { polling: 100 });
     expect(chatAuth).toEqual([undefined]);
     await page.type('#key-input', KEY);
     await page.keyboard.press('Enter');

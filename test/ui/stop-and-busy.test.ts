@@ -37,7 +37,7 @@ test('Stop aborts a long generation: the page keeps what it showed, the server l
   const logsBefore = server.logs.length;
   await ask(page, 'Go on forever.');
   // The answer is streaming: the Stop button replaced Send.
-  await page.waitForFunction(() => (document.querySelector('.message.assistant .answer')?.textContent ?? '').includes('again'));
+  await page.waitForFunction(() => (document.querySelector('.message.assistant .answer')?.textContent ?? '').includes('again'), { polling: 100 });
   expect(await page.$eval('#send', (node) => (node as HTMLElement).hidden)).toBe(true);
   await page.click('#stop');
   const shown = await lastAnswer(page, 10_000);
@@ -58,7 +58,7 @@ test('Stop aborts a long generation: the page keeps what it showed, the server l
 
   // The stopped answer, as shown, is part of the conversation the next question carries.
   await ask(page, 'And now?');
-  await page.waitForFunction(() => document.querySelectorAll('.message.assistant').length === 2);
+  await page.waitForFunction(() => document.querySelectorAll('.message.assistant').length === 2, { polling: 100 });
   await page.click('#stop');
   await lastAnswer(page, 10_000);
   expect(bodies[1].messages).toEqual([
