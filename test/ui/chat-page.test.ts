@@ -16,11 +16,10 @@ let server: ServerHandle;
 let browser: Browser;
 
 beforeAll(async () => {
+  // The browser first: without one, fail at once (and start no server that could outlive the failure).
+  browser = await launchBrowser();
   // The smallest context llama.cpp gives (256 tokens): a long question overflows it.
-  [server, browser] = await Promise.all([
-    startServer({ env: { LLM_MODEL_PATH: model.path, LLM_CONTEXT_SIZE: '256' } }),
-    launchBrowser(),
-  ]);
+  server = await startServer({ env: { LLM_MODEL_PATH: model.path, LLM_CONTEXT_SIZE: '256' } });
 });
 
 afterAll(async () => {

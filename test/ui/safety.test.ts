@@ -18,11 +18,10 @@ let keyServer: ServerHandle;
 let browser: Browser;
 
 beforeAll(async () => {
-  [markupServer, keyServer, browser] = await Promise.all([
-    startServer({ env: { LLM_MODEL_PATH: markup.path } }),
-    startServer({ env: { LLM_MODEL_PATH: scripted.path, LLM_API_KEY: KEY } }),
-    launchBrowser(),
-  ]);
+  // The browser first: without one, fail at once (and start no server that could outlive the failure).
+  browser = await launchBrowser();
+  markupServer = await startServer({ env: { LLM_MODEL_PATH: markup.path } });
+  keyServer = await startServer({ env: { LLM_MODEL_PATH: scripted.path, LLM_API_KEY: KEY } });
 });
 
 afterAll(async () => {

@@ -16,10 +16,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   // Room for a generation far longer than any test waits (tens of seconds), and no queue behind it.
-  [server, browser] = await Promise.all([
-    startServer({ env: { LLM_MODEL_PATH: model.path, LLM_CONTEXT_SIZE: '32768', LLM_MAX_TOKENS: '32000', LLM_QUEUE_SIZE: '0' } }),
-    launchBrowser(),
-  ]);
+  // The browser first: without one, fail at once (and start no server that could outlive the failure).
+  browser = await launchBrowser();
+  server = await startServer({ env: { LLM_MODEL_PATH: model.path, LLM_CONTEXT_SIZE: '32768', LLM_MAX_TOKENS: '32000', LLM_QUEUE_SIZE: '0' } });
 });
 
 afterAll(async () => {
