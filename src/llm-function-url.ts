@@ -334,6 +334,8 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       [RuntimeEnv.LOG_PROMPTS]: String(props.logPrompts ?? false),
       [RuntimeEnv.ISOLATE_REQUESTS]: String(props.isolateRequests ?? false),
       [RuntimeEnv.WEB_UI]: String(props.webUi ?? false),
+      // On Lambda the adapter writes these headers itself (a client cannot forge or drop them).
+      [RuntimeEnv.TRUST_LAMBDA_CONTEXT]: 'true',
       [RuntimeEnv.METRICS_NAMESPACE]: this.metricsNamespace,
       [RuntimeEnv.LWA_INVOKE_MODE]: invokeMode === lambda.InvokeMode.BUFFERED ? 'buffered' : 'response_stream',
       ...tunableEnvironment({ ...props, timeoutSeconds: tuning.timeoutSeconds }),

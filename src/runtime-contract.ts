@@ -26,6 +26,11 @@ export const RuntimeEnv = {
   MAX_BODY_BYTES: 'LLM_MAX_BODY_BYTES',
   /** The chat page at / and /ui/ (the runtime serves it by default; the image turns it off). */
   WEB_UI: 'LLM_WEB_UI',
+  /**
+   * Trust the Web Adapter's invocation headers (request id, deadline). Set by the construct, not the image:
+   * the same image run elsewhere (ECS, a laptop) must not believe headers any client can send.
+   */
+  TRUST_LAMBDA_CONTEXT: 'LLM_TRUST_LAMBDA_CONTEXT',
   /** Read by the Lambda Web Adapter extension, not by the server: must match the Function URL's invoke mode. */
   LWA_INVOKE_MODE: 'AWS_LWA_INVOKE_MODE',
   /** Read by both: the adapter POSTs to these paths around a SnapStart snapshot, the server serves them. */

@@ -24,6 +24,7 @@ export async function failureFrom(response) {
 
 /** What the page tells the user about a failure; `needsKey` opens the key form. */
 export function describeFailure(failure) {
+  if (failure.name === 'StreamCut') return { text: failure.message, needsKey: false };
   if (!(failure instanceof ApiFailure)) {
     return { text: `Cannot reach the server (${failure.message}).`, needsKey: false };
   }

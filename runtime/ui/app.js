@@ -140,7 +140,7 @@ async function send(question) {
     requestAnimationFrame(() => { if (paintPending) paint(); });
   };
   try {
-    await streamChat({
+    const finishReason = await streamChat({
       messages,
       apiKey: apiKey(),
       signal: controller.signal,
@@ -172,6 +172,10 @@ async function send(question) {
     if (ofConversation !== conversation) return;
     history = [...messages, { role: 'assistant', content: answer }];
     if (usage !== undefined && firstTokenAt !== undefined) showStats(usage, firstTokenAt, performance.now());
+    if (finishReason === 'length') {
+      turn.status.textContent = 'Cut short: the answer reached its token or time limit.';
+      turn.status.hidden = false;
+    }
   } catch (error) {
     // Everything received is shown, and is exactly what stays in the conversation.
     paint();

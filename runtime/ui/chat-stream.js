@@ -26,10 +26,20 @@ async function* sseData(body) {
   }
 }
 
+/** A stream that ended without the server's closing `[DONE]`: a timeout or a dropped connection cut the answer. */
+export class StreamCut extends Error {
+  constructor() {
+    super('The answer was cut off: the connection ended before the server finished it.');
+    this.name = 'StreamCut';
+  }
+}
+
 /**
  * Streams one answer. `on.reasoning(text)` and `on.content(text)` get each piece as it arrives, `on.usage(usage)`
- * the counts at the end. Rejects with an ApiFailure for a refused request or an error event, and with an
- * AbortError when `signal` fires (the server then stops generating, as for any client that leaves).
+ * the counts at the end. Resolves with the finish reason (`stop`, or `length` when a token or time limit cut
+ * the answer). Rejects with an ApiFailure for a refused request or an error event, with a StreamCut when the
+ * stream ends before `[DONE]`, and with an AbortError when `signal` fires (the server then stops generating,
+ * as for any client that leaves).
  */
 export async function streamChat({ messages, apiKey, signal, on }) {
   const response = await fetch('/v1/chat/completions', {
@@ -39,15 +49,18 @@ export async function streamChat({ messages, apiKey, signal, on }) {
     signal,
   });
   if (!response.ok) throw await failureFrom(response);
+  let finishReason;
   for await (const data of sseData(response.body)) {
-    if (data === '[DONE]') return;
+    if (data === '[DONE]') return finishReason;
     const chunk = JSON.parse(data);
     if (chunk.error !== undefined) throw new ApiFailure(response.status, chunk.error);
+    finishReason = chunk.choices?.[0]?.finish_reason ?? finishReason;
     const delta = chunk.choices?.[0]?.delta;
     if (typeof delta?.reasoning_content === 'string' && delta.reasoning_content !== '') on.reasoning(delta.reasoning_content);
     if (typeof delta?.content === 'string' && delta.content !== '') on.content(delta.content);
     if (chunk.usage) on.usage(chunk.usage);
   }
+  throw new StreamCut();
 }
 
 /** The first model's id from /v1/models. */

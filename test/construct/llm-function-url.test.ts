@@ -49,6 +49,7 @@ describe('defaults', () => {
           LLM_ISOLATE_REQUESTS: 'false',
           LLM_METRICS_NAMESPACE: 'LlmFunctionUrl',
           AWS_LWA_INVOKE_MODE: 'response_stream',
+          LLM_TRUST_LAMBDA_CONTEXT: 'true',
         },
       },
     });

@@ -185,6 +185,9 @@ async function checkPlatform(outer: Harness, engine: ContainerEngine, platform: 
           AWS_LWA_ASYNC_INIT: 'true',
           LLM_WEB_UI: 'false',
         })) expectEqual(env[name], value, `ENV ${name}`);
+        // Trusting the adapter's headers is the function's setting (the construct), not the image's: the same
+        // image run elsewhere must ignore headers any client can send.
+        expectEqual(env.LLM_TRUST_LAMBDA_CONTEXT, undefined, 'ENV LLM_TRUST_LAMBDA_CONTEXT');
       });
 
       await harness.check('the default build target carries no SnapStart label', async () => {

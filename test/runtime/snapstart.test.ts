@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { FakeSecretsManager } from './fake-secrets-manager';
 import { RUNTIME_DIR, ServerHandle, startServer } from './harness';
-import { call, post } from './http-client';
-import { scriptedModel, tinyModel } from './models';
+import { call, post, stream } from './http-client';
+import { endlessModel, scriptedModel, tinyModel } from './models';
 
 const BEFORE = '/_snapstart/before-checkpoint';
 const AFTER = '/_snapstart/after-restore';
@@ -148,6 +148,29 @@ describe('the SnapStart hook routes', () => {
       await plain.stop();
     }
   });
+});
+
+test('a warm-up waiting behind a generation at SIGTERM is stopped like any generation: 503, then a clean exit', async () => {
+  const server = await startServer({ env: { LLM_MODEL_PATH: endlessModel().path, LLM_QUEUE_SIZE: '2', LLM_MAX_TOKENS: '15000', LLM_CONTEXT_SIZE: '16384', ...HOOKS } });
+  try {
+    let hook: ReturnType<typeof call> | undefined;
+    const running = stream(server.url, '/v1/chat/completions', { messages: [{ role: 'user', content: 'Go on' }], temperature: 0, stream: true }, {
+      onEvent: (event) => {
+        if (hook === undefined && event.choices?.[0]?.delta?.content) {
+          hook = call(server.url, BEFORE, { method: 'POST' });
+          setTimeout(() => server.child.kill('SIGTERM'), 300);
+        }
+      },
+    });
+    await running;
+    const answered = await hook!;
+    expect(answered.status).toBe(503);
+    expect(answered.json.error).toMatchObject({ code: 'shutting_down' });
+    expect(await server.waitForExit()).toEqual({ code: 0, signal: null });
+    expect(server.logs.some((line) => line.event === 'snapstart_before_checkpoint')).toBe(false);
+  } finally {
+    if (!server.hasExited) server.child.kill('SIGKILL');
+  }
 });
 
 test('only loopback addresses count as local (the check behind the hook routes)', () => {

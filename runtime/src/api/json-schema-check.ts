@@ -17,29 +17,33 @@ const refused = (message: string, param: string) => invalidRequest(message, para
 
 /**
  * node-llama-cpp turns a JSON schema into a grammar without complaining about what it cannot express: an
- * unknown `type` allows any value, and a `$ref` it cannot resolve (another prefix, a missing definition) or
- * a recursive one loses its constraint. Those are refused here, naming the path, instead of silently
- * producing unconstrained output.
+ * unknown `type` allows any value, and a `$ref` it cannot resolve (another prefix, a missing definition)
+ * loses its constraint. Those are refused here, naming the path, instead of silently producing unconstrained
+ * output. Recursive references are fine: node-llama-cpp turns them into recursive grammar rules.
+ *
+ * Every node of the schema is visited once: a `$ref` is only resolved, never walked into, because the
+ * definitions are walked where they are defined (following references instead costs 2^n for a chain of
+ * definitions that each reference the next twice, and a 1.5 KB body would block the event loop).
  */
 export function checkJsonSchema(schema: unknown, param: string): void {
-  walk(schema, param, {}, [], 0);
+  walk(schema, param, {}, 0);
 }
 
-function walk(schema: unknown, param: string, outerDefs: Readonly<Schema>, refStack: readonly string[], depth: number): void {
+function walk(schema: unknown, param: string, outerDefs: Readonly<Schema>, depth: number): void {
   if (!isObject(schema)) return;
   if (depth > MAX_DEPTH) throw refused(`'${param}' nests deeper than ${MAX_DEPTH} levels.`, param);
   const defs = isObject(schema.$defs) ? { ...outerDefs, ...schema.$defs } : outerDefs;
   checkType(schema, param);
-  if (schema.$ref !== undefined) followRef(schema.$ref, `${param}.$ref`, defs, refStack, depth);
+  if (schema.$ref !== undefined) resolveRef(schema.$ref, `${param}.$ref`, defs);
   for (const key of SUBSCHEMA_MAPS) {
     const map = ownValue(schema, key);
-    if (isObject(map)) for (const [name, child] of Object.entries(map)) walk(child, `${param}.${key}.${name}`, defs, refStack, depth + 1);
+    if (isObject(map)) for (const [name, child] of Object.entries(map)) walk(child, `${param}.${key}.${name}`, defs, depth + 1);
   }
   for (const key of SUBSCHEMA_LISTS) {
     const list = ownValue(schema, key);
-    if (Array.isArray(list)) list.forEach((child, index) => walk(child, `${param}.${key}[${index}]`, defs, refStack, depth + 1));
+    if (Array.isArray(list)) list.forEach((child, index) => walk(child, `${param}.${key}[${index}]`, defs, depth + 1));
   }
-  for (const key of SUBSCHEMAS) walk(ownValue(schema, key), `${param}.${key}`, defs, refStack, depth + 1);
+  for (const key of SUBSCHEMAS) walk(ownValue(schema, key), `${param}.${key}`, defs, depth + 1);
 }
 
 function checkType(schema: Schema, param: string): void {
@@ -52,15 +56,10 @@ function checkType(schema: Schema, param: string): void {
   }
 }
 
-function followRef(ref: unknown, param: string, defs: Readonly<Schema>, refStack: readonly string[], depth: number): void {
+function resolveRef(ref: unknown, param: string, defs: Readonly<Schema>): void {
   if (typeof ref !== 'string' || !ref.startsWith(REF_PREFIX)) {
     throw refused(`'${param}' must point into "$defs" ("${REF_PREFIX}<name>"), got ${JSON.stringify(ref)}: no other reference can be enforced.`, param);
   }
-  const name = ref.slice(REF_PREFIX.length);
-  const target = ownValue(defs, name);
+  const target = ownValue(defs, ref.slice(REF_PREFIX.length));
   if (!isObject(target)) throw refused(`'${param}' points to ${JSON.stringify(ref)}, which is not defined in "$defs".`, param);
-  if (refStack.includes(name)) {
-    throw refused(`'${param}' makes the schema recursive (${[...refStack, name].join(' -> ')}): a recursive schema cannot be enforced.`, param);
-  }
-  walk(target, param, defs, [...refStack, name], depth + 1);
 }

@@ -207,10 +207,11 @@ export class Engine {
    * one does). The sequence is cleared afterwards: no prompt, not even this one, is kept in the snapshot.
    * Returns the tokens sampled.
    */
-  async warmUp(): Promise<number> {
+  async warmUp(signal: AbortSignal): Promise<number> {
     const before = this.sequence.tokenMeter.getState();
     try {
-      await this.chat.generateResponse([{ type: 'user', text: 'Hello' }, { type: 'model', response: [] }], { maxTokens: 4, temperature: 0 });
+      await this.chat.generateResponse([{ type: 'user', text: 'Hello' }, { type: 'model', response: [] }],
+        { maxTokens: 4, temperature: 0, signal, stopOnAbortSignal: true });
     } finally {
       await this.sequence.clearHistory();
     }

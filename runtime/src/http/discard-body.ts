@@ -13,7 +13,8 @@ export interface DiscardLimits {
  * limits (bytes or time) the connection is closed anyway.
  */
 export function discardRestOfBody(req: IncomingMessage, limits: DiscardLimits): void {
-  if (req.complete) return;
+  // Nothing left to read, or a client that is already gone.
+  if (req.complete || req.destroyed) return;
   let discarded = 0;
   const giveUp = (): void => {
     cleanup();

@@ -2,6 +2,7 @@ import { loadBearerKey } from '../auth/bearer-key-source.js';
 import { notReady, queueFull } from '../http/api-error.js';
 import { sendJson } from '../http/respond.js';
 import { log } from '../observability/log.js';
+import { GenerationStops } from '../routes/generation-stops.js';
 import type { RequestScope } from '../routes/request-scope.js';
 
 /**
@@ -13,14 +14,23 @@ export async function beforeCheckpoint(scope: RequestScope): Promise<void> {
   const { app } = scope;
   if (app.state !== 'ready') throw notReady(app.state);
   const started = performance.now();
-  const admission = app.gate.enter(new AbortController().signal);
-  if (admission === undefined) throw queueFull(app.gate.retryAfterSeconds());
-  const release = await admission;
+  // Watched like any generation: a shutdown stops it (and waits for it) before the model is freed.
+  const stops = new GenerationStops(scope);
   let warmUpTokens: number;
   try {
-    warmUpTokens = await app.engine!.warmUp();
+    const admission = app.gate.enter(stops.signal);
+    if (admission === undefined) throw queueFull(app.gate.retryAfterSeconds());
+    const release = await admission.catch(() => undefined);
+    if (release === undefined) throw notReady('stopping');
+    try {
+      warmUpTokens = await app.engine!.warmUp(stops.signal);
+    } finally {
+      release();
+    }
+    // A warm-up cut short is no warm-up: fail the hook (and with it the snapshot) rather than report ready.
+    if (stops.cause !== undefined) throw notReady('stopping');
   } finally {
-    release();
+    stops.dispose();
   }
   const warmUpMs = Math.round(performance.now() - started);
   app.checkpointedAt = Date.now();
