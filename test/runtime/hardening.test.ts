@@ -352,7 +352,10 @@ describe('9: recursive schemas are enforced (node-llama-cpp turns them into recu
     const finished: unknown[] = [];
     for (let seed = 1; seed <= 8 && finished.length < 3; seed++) {
       const res = await post(server.url, '/v1/chat/completions', {
-        messages: [{ role: 'user', content: 'A list, please.' }], temperature: 1, seed, max_tokens: 400,
+        messages: [{ role: 'user', content: 'A list, please.' }],
+        temperature: 1,
+        seed,
+        max_tokens: 400,
         response_format: { type: 'json_schema', json_schema: { name: 'list', schema } },
       });
       expect(res.status).toBe(200);
