@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEEPSEEK_R1_MODELS } from '../examples/deepseek-r1/model-catalog';
 import {
-  BuildArg, DEFAULT_METRICS_NAMESPACE, METRIC_DIMENSION_FUNCTION_NAME, MODEL_PATH_IN_IMAGE, RuntimeBounds, RuntimeEnv, RuntimeMetric, SNAPSTART_BUILD_TARGET,
+  BuildArg, DEFAULT_METRICS_NAMESPACE, METRIC_DIMENSION_FUNCTION_NAME, MODEL_PATH_IN_IMAGE, RuntimeBounds, RuntimeEnv, RuntimeMetric,
+  SNAPSTART_BUILD_TARGET,
 } from '../src/runtime-contract';
 import { snapStartEnvironment } from '../src/snap-start';
 import { RUNTIME_DIR, startServer } from './runtime/harness';

@@ -152,7 +152,10 @@ describe('the runtime tunables are checked against their limits', () => {
   test('the runtime\'s own limits hold where they are the tighter ones: queue size and deadline margin end exactly there', () => {
     const stack = newStack();
     build({ timeout: Duration.minutes(15), queueSize: 10_000, deadlineMargin: Duration.minutes(10) }, stack);
-    expect(variablesOf(stack)).toEqual(expect.objectContaining({ LLM_QUEUE_SIZE: String(RuntimeBounds.QUEUE_SIZE.max), LLM_DEADLINE_MARGIN_MS: String(RuntimeBounds.DEADLINE_MARGIN_MS.max) }));
+    expect(variablesOf(stack)).toEqual(expect.objectContaining({
+      LLM_QUEUE_SIZE: String(RuntimeBounds.QUEUE_SIZE.max),
+      LLM_DEADLINE_MARGIN_MS: String(RuntimeBounds.DEADLINE_MARGIN_MS.max),
+    }));
   });
 });
 
