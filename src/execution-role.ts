@@ -1,7 +1,9 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { tracesToXRay } from './tracing';
 
 /** What the function's role must allow, and nothing more. */
 export interface RuntimeAccess {
@@ -10,7 +12,10 @@ export interface RuntimeAccess {
   readonly modelStatements?: iam.PolicyStatement[];
   /** VPC network interfaces, environment decryption: statements other props bring. */
   readonly otherStatements?: iam.PolicyStatement[];
+  /** Any mode but DISABLED lets the function send trace segments to X-Ray. */
+  readonly tracing?: lambda.Tracing;
 }
+
 
 /** The statements the runtime needs: write to its log group, read the model object and the bearer key. */
 export function runtimeStatements(access: RuntimeAccess): iam.PolicyStatement[] {
@@ -27,7 +32,9 @@ export function runtimeStatements(access: RuntimeAccess): iam.PolicyStatement[] 
     statements.push(new iam.PolicyStatement({
       sid: 'ReadApiKey',
       actions: ['secretsmanager:GetSecretValue'],
-      resources: [access.apiKeySecret.secretArn],
+      // A secret imported by name has an ARN without the random suffix Secrets Manager appends; IAM matches
+      // the full ARN, so such a grant needs the suffix's six characters as a wildcard (as aws-cdk-lib's grantRead does).
+      resources: [access.apiKeySecret.secretFullArn ?? `${access.apiKeySecret.secretArn}-??????`],
     }));
     if (access.apiKeySecret.encryptionKey) {
       statements.push(new iam.PolicyStatement({
@@ -36,6 +43,13 @@ export function runtimeStatements(access: RuntimeAccess): iam.PolicyStatement[] 
         resources: [access.apiKeySecret.encryptionKey.keyArn],
       }));
     }
+  }
+  if (tracesToXRay(access.tracing)) {
+    statements.push(new iam.PolicyStatement({
+      sid: 'WriteTraces',
+      actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+      resources: ['*'], // X-Ray has no resource-level permissions
+    }));
   }
   return statements;
 }
@@ -49,7 +63,8 @@ export interface ExecutionRole {
 /**
  * The execution role (the user's own, or a role of the construct's own) with the runtime's statements in a
  * customer-managed policy owned by the construct: no inline policy (NIST 800-53, HIPAA and PCI packs ask
- * for managed ones), no AWS managed policy, no wildcard.
+ * for managed ones), no AWS managed policy, no wildcard but X-Ray's. The policy resource itself names the
+ * role, so a given role gets it even when imported immutable (`mutable: false`).
  */
 export function executionRole(scope: Construct, given: iam.IRole | undefined, access: RuntimeAccess): ExecutionRole {
   const role = given ?? new iam.Role(scope, 'Role', {

@@ -217,9 +217,10 @@ export interface LlmFunctionUrlProps {
   readonly securityGroups?: ec2.ISecurityGroup[];
 
   /**
-   * An execution role of your own (permission boundaries, naming rules). The construct adds exactly the
-   * statements it needs (logs, the model object, the key secret) to it and nothing else. It must be
-   * assumable by `lambda.amazonaws.com`.
+   * An execution role of your own (permission boundaries, naming rules). The construct always attaches its
+   * own customer-managed policy (`runtimePolicy`) to it, holding exactly the statements it needs (logs, the
+   * model object, the key secret, X-Ray with `tracing`) and nothing else; the policy resource names the role,
+   * so this holds for a role imported with `mutable: false` too. It must be assumable by `lambda.amazonaws.com`.
    *
    * @default - a role of the construct's own with no managed policies
    */
@@ -255,8 +256,8 @@ export interface LlmFunctionUrlProps {
 
   /**
    * X-Ray tracing. ACTIVE records the Lambda service's segments (init, invocation) and adds
-   * `xray:PutTraceSegments`/`PutTelemetryRecords` on `*`, which cdk-nag's AwsSolutions-IAM5 reports (X-Ray
-   * has no resource-level permissions).
+   * `xray:PutTraceSegments`/`PutTelemetryRecords` on `*` to the construct's managed policy (`runtimePolicy`),
+   * which cdk-nag's AwsSolutions-IAM5 reports (X-Ray has no resource-level permissions).
    *
    * @default - not set (no traces)
    */
@@ -278,8 +279,8 @@ export interface LlmFunctionUrlProps {
   readonly queueSize?: number;
 
   /**
-   * A wall-clock cap on one generation; a capped answer ends with `finish_reason: "length"`. At most the
-   * function timeout.
+   * A wall-clock cap on one generation; a capped answer ends with `finish_reason: "length"`. Whole seconds,
+   * 1 s to the function timeout (to 15 minutes when the timeout is a token); must be known at synth.
    *
    * @default - no cap beyond the function timeout
    */
@@ -287,7 +288,8 @@ export interface LlmFunctionUrlProps {
 
   /**
    * How long before the invocation's deadline the runtime stops generating, so that the answer so far can
-   * still be sent. Less than the function timeout.
+   * still be sent. Whole milliseconds, less than the function timeout and at most 10 minutes (the runtime's
+   * limit); must be known at synth.
    *
    * @default Duration.millis(1500)
    */
@@ -295,7 +297,7 @@ export interface LlmFunctionUrlProps {
 
   /**
    * The largest request body the runtime accepts (larger gets HTTP 413). 1 KiB-6 MiB: a Function URL
-   * carries at most 6 MB.
+   * carries at most 6 MB. Must be known at synth.
    *
    * @default Size.mebibytes(1)
    */
@@ -303,7 +305,9 @@ export interface LlmFunctionUrlProps {
 
   /**
    * More environment variables for the function, for your own code or tooling. Names the runtime or the
-   * Web Adapter read (`LLM_*`, `AWS_LWA_*`, `PORT`, `HOST`) are refused: each has a prop.
+   * Web Adapter read (`LLM_*`, `AWS_LWA_*`, `PORT`, `HOST`) are refused: each has a prop. So are the names
+   * Lambda reserves (`AWS_REGION`, `AWS_LAMBDA_FUNCTION_NAME`, `AWS_ACCESS_KEY_ID`, `LAMBDA_TASK_ROOT`, ...),
+   * which would fail the deployment.
    *
    * @default - none
    */
@@ -328,7 +332,9 @@ export interface LlmFunctionUrlProps {
    * Lambda SnapStart: each deployment publishes a version, Lambda loads and warms the model once and
    * snapshots the environment, and cold starts resume from the snapshot instead of loading the model again.
    * The Function URL, `url`, `grantInvokeUrl` and the Lambda metrics then point at the alias `live` on the
-   * latest version. Billed: caching the snapshot (per GB-second of memory while the version exists) and each
+   * latest version. Turning it on or off on a deployed stack replaces the Function URL (a new
+   * `AWS::Lambda::Url` on the alias instead of the function, or back): `url` changes, and clients holding the
+   * old one break. Billed: caching the snapshot (per GB-second of memory while the version exists) and each
    * restore (per GB) - see "Cold start" in the README. Needs the model in the image (not
    * `LlmModel.fromBucket`) and /tmp at 512 MB; deployments take a few minutes longer while the snapshot is made.
    * With a prebuilt `image`, build it from the runtime Dockerfile's `snapstart` target (`--target snapstart`,

@@ -25,6 +25,7 @@ import { estimateKvCacheBytesPerToken } from './sizing/kv-cache';
 import { MIB } from './sizing/lambda-limits';
 import { tune, Tuning } from './sizing/tune';
 import { publishSnapStartAlias, snapStartEnvironment, validateSnapStart } from './snap-start';
+import { applyTracing } from './tracing';
 
 const DEFAULT_CONTEXT_SIZE = 4096;
 const DEFAULT_MAX_TOKENS = 2048;
@@ -145,6 +146,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       logGroup: this.logGroup,
       apiKeySecret: this.apiKeySecret,
       modelStatements: model.policyStatements,
+      tracing: props.tracing,
       otherStatements: [
         ...(network ? [vpcAccessStatement()] : []),
         ...(props.environmentEncryptionKey ? [environmentKeyStatement(props.environmentEncryptionKey)] : []),
@@ -155,7 +157,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     this.grantPrincipal = this.role;
 
     // Image and function
-    const environment = this.validate(() => this.environment(model, invokeMode, tuning, props));
+    const environment = this.validate(() => this.environment(model, invokeMode, props));
     const code = this.validate(() => imageCode(this, model, { ...props, architecture, snapStart }));
     const fn = new lambda.DockerImageFunction(this, 'Function', {
       code,
@@ -170,11 +172,11 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       environmentEncryption: props.environmentEncryptionKey,
       ...network,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
-      tracing: props.tracing,
       description: props.description ?? `OpenAI-compatible LLM server for ${this.modelId} (llm-function-url)`,
       // A replaced SnapStart version is deleted, not kept: each one keeps a snapshot cached, and that is billed.
       currentVersionOptions: snapStart ? { removalPolicy: RemovalPolicy.DESTROY } : undefined,
     });
+    applyTracing(fn, props.tracing);
     this.function = fn;
     // The first cold start must find its permissions (and the VPC access) attached.
     fn.node.addDependency(execution.policy);
@@ -301,6 +303,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       threads: props.threads,
       memorySizeMb: concrete(props.memorySize),
       timeoutSeconds: props.timeout && !props.timeout.isUnresolved() ? props.timeout.toSeconds() : undefined,
+      snapStart: props.snapStart ?? false,
       ephemeralStorageMb: props.ephemeralStorageSize && !props.ephemeralStorageSize.isUnresolved()
         ? props.ephemeralStorageSize.toMebibytes() : undefined,
     }));
@@ -323,7 +326,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     return this.alias ?? this.function;
   }
 
-  private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, tuning: Tuning, props: LlmFunctionUrlProps): { [name: string]: string } {
+  private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, props: LlmFunctionUrlProps): { [name: string]: string } {
     const env: { [name: string]: string } = {
       ...model.environment,
       ...(props.snapStart ? snapStartEnvironment() : {}),
@@ -338,7 +341,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       [RuntimeEnv.TRUST_LAMBDA_CONTEXT]: 'true',
       [RuntimeEnv.METRICS_NAMESPACE]: this.metricsNamespace,
       [RuntimeEnv.LWA_INVOKE_MODE]: invokeMode === lambda.InvokeMode.BUFFERED ? 'buffered' : 'response_stream',
-      ...tunableEnvironment({ ...props, timeoutSeconds: tuning.timeoutSeconds }),
+      ...tunableEnvironment({ ...props, timeoutSeconds: this.timeout.isUnresolved() ? undefined : this.timeout.toSeconds() }),
     };
     if (this.apiKeySecret) {
       env[RuntimeEnv.API_KEY_SECRET_ARN] = this.apiKeySecret.secretArn;

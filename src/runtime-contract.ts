@@ -54,6 +54,19 @@ export const SNAPSTART_BUILD_TARGET = 'snapstart';
 export const RESERVED_ENV_PREFIXES = ['LLM_', 'AWS_LWA_'] as const;
 export const RESERVED_ENV_NAMES = ['PORT', 'HOST'] as const;
 
+/**
+ * The ranges the runtime accepts for its request-handling variables (runtime/src/config.ts refuses to start
+ * outside them). The construct never writes a value outside these (it may be stricter where Lambda is);
+ * test/contract.test.ts checks each against the built runtime.
+ */
+export const RuntimeBounds = {
+  QUEUE_SIZE: { variable: RuntimeEnv.QUEUE_SIZE, min: 0, max: 10_000 },
+  /** 0 means no cap. */
+  MAX_GENERATION_SECONDS: { variable: RuntimeEnv.MAX_GENERATION_SECONDS, min: 0, max: 86_400 },
+  DEADLINE_MARGIN_MS: { variable: RuntimeEnv.DEADLINE_MARGIN_MS, min: 0, max: 600_000 },
+  MAX_BODY_BYTES: { variable: RuntimeEnv.MAX_BODY_BYTES, min: 1024, max: 1_073_741_824 },
+} as const;
+
 /** Docker build args of runtime/Dockerfile. */
 export const BuildArg = {
   BASE_IMAGE: 'BASE_IMAGE',

@@ -8,7 +8,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEEPSEEK_R1_MODELS } from '../examples/deepseek-r1/model-catalog';
 import {
-  BuildArg, DEFAULT_METRICS_NAMESPACE, METRIC_DIMENSION_FUNCTION_NAME, MODEL_PATH_IN_IMAGE, RuntimeEnv, RuntimeMetric, SNAPSTART_BUILD_TARGET,
+  BuildArg, DEFAULT_METRICS_NAMESPACE, METRIC_DIMENSION_FUNCTION_NAME, MODEL_PATH_IN_IMAGE, RuntimeBounds, RuntimeEnv, RuntimeMetric,
+  SNAPSTART_BUILD_TARGET,
 } from '../src/runtime-contract';
 import { snapStartEnvironment } from '../src/snap-start';
 import { RUNTIME_DIR, startServer } from './runtime/harness';
@@ -22,6 +23,14 @@ function runtimeExports(module: string, names: string[]): Record<string, unknown
   return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
 }
 
+/** Runs the built runtime's loadConfig on each environment in a child node: "ok", or the ConfigError's message. */
+function runtimeConfigOutcomes(envs: Array<Record<string, string>>): string[] {
+  const url = new URL(`file://${path.join(RUNTIME_DIR, 'dist', 'config.js')}`).href;
+  const script = `const { loadConfig } = await import(${JSON.stringify(url)});
+    console.log(JSON.stringify(${JSON.stringify(envs)}.map((env) => { try { loadConfig(env); return 'ok'; } catch (e) { return e.message; } })));`;
+  return JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }));
+}
+
 const dockerfile = fs.readFileSync(path.join(RUNTIME_DIR, 'Dockerfile'), 'utf8');
 
 describe('construct <-> runtime contract', () => {
@@ -31,6 +40,14 @@ describe('construct <-> runtime contract', () => {
     // AWS_LWA_INVOKE_MODE is the adapter's alone; the SnapStart paths are read by both.
     const constructNames = Object.values(RuntimeEnv).filter((name) => name !== RuntimeEnv.LWA_INVOKE_MODE);
     expect(constructNames.filter((name) => !runtimeNames.has(name))).toEqual([]);
+  });
+
+  // The construct's checks of queueSize, maxGenerationTime, deadlineMargin and maxRequestBodySize end at these
+  // bounds (test/construct/misconfiguration.test.ts): here each bound must be exactly where the runtime's is.
+  test.each(Object.entries(RuntimeBounds))('the runtime accepts %s exactly in the range the construct checks against', (_name, { variable, min, max }) => {
+    const outcomes = runtimeConfigOutcomes([min, max, min - 1, max + 1].map((value) => ({ [variable]: String(value) })));
+    expect(outcomes.slice(0, 2)).toEqual(['ok', 'ok']);
+    for (const refused of outcomes.slice(2)) expect(refused).toMatch(new RegExp(`^${variable}: expected a whole number from ${min} to ${max}`));
   });
 
   test('the Web Adapter variable the construct sets is one the Dockerfile sets too', () => {

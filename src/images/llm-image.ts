@@ -11,8 +11,10 @@ const DIGEST_PATTERN = /^sha256:[0-9a-f]{64}$/;
  */
 export interface LlmImageEcrOptions {
   /**
-   * The image tag, or its digest (`sha256:` and 64 hexadecimal characters). A digest pins exactly what
-   * runs; a tag runs whatever the tag points to when the function is deployed.
+   * The image tag, or its digest (`sha256:` and 64 hexadecimal characters). Prefer a digest: it pins
+   * exactly what runs, and a new digest is a change CloudFormation deploys. A tag is resolved only when the
+   * function's image URI changes: pushing a new image under the same tag and deploying again updates nothing
+   * (and with `snapStart` publishes no new version), and Lambda keeps the image it resolved before.
    */
   readonly tagOrDigest: string;
 }

@@ -19,6 +19,8 @@ export interface TuningInputs {
   readonly memorySizeMb?: number;
   readonly timeoutSeconds?: number;
   readonly ephemeralStorageMb?: number;
+  /** SnapStart: the model loads while the version is published, not inside an invocation. */
+  readonly snapStart?: boolean;
 }
 
 /** The settings the function gets, and why. */
@@ -96,9 +98,10 @@ export function tune(inputs: TuningInputs): Tuning {
     if (timeoutSeconds < 1 || timeoutSeconds > LambdaLimits.MAX_TIMEOUT_SECONDS) {
       throw new Error(`timeout: ${timeoutSeconds} s is outside Lambda's range of 1-${LambdaLimits.MAX_TIMEOUT_SECONDS} s (15 minutes)`);
     }
-    // The Web Adapter finishes loading the model inside the first invocation, so its timeout must cover the load.
+    // The Web Adapter finishes loading the model inside the first invocation, so its timeout must cover the
+    // load; with SnapStart the load happens while the version is published, and invocations restore it.
     const loadSeconds = Math.ceil(modelLoadSeconds(inputs.modelBytes, inputs.downloadsAtStart));
-    if (timeoutSeconds < loadSeconds) {
+    if (!inputs.snapStart && timeoutSeconds < loadSeconds) {
       warnings.push(`timeout ${timeoutSeconds} s is shorter than the ${loadSeconds} s the tuner estimates for a cold start to load this model: an instance reset before the model is loaded never answers`);
     }
   } else {

@@ -1,12 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Size } from 'aws-cdk-lib';
+import { App, Size, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { cleanTempDirs, EXAMPLE_SHA256, EXAMPLE_URL, newStack, writeSmallModel } from './fixtures';
 import { LlmFunctionUrl, LlmFunctionUrlProps, LlmImage, LlmModel } from '../../src';
 
@@ -50,6 +52,38 @@ describe('bring your own role, log group and function name', () => {
     });
   });
 
+  test('tracing with an immutable imported role: the X-Ray statement is in the construct\'s managed policy, attached to the role', () => {
+    const stack = newStack();
+    const role = iam.Role.fromRoleArn(stack, 'Given', 'arn:aws:iam::123456789012:role/team/llm-runtime', { mutable: false });
+    new LlmFunctionUrl(stack, 'Llm', { model: urlModel(), role, tracing: lambda.Tracing.ACTIVE });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    template.hasResourceProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      Roles: ['llm-runtime'],
+      PolicyDocument: {
+        Statement: Match.arrayWith([{ Sid: 'WriteTraces', Effect: 'Allow', Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], Resource: '*' }]),
+      },
+    });
+  });
+
+  test('tracing with the construct\'s own role: the statement is in the managed policy only (no inline copy), and only with tracing on', () => {
+    const traced = newStack();
+    new LlmFunctionUrl(traced, 'Llm', { model: urlModel(), tracing: lambda.Tracing.ACTIVE });
+    const template = Template.fromStack(traced);
+    template.resourceCountIs('AWS::IAM::Policy', 0);
+    const fn = Object.values(template.findResources('AWS::Lambda::Function'))[0];
+    const policyId = Object.keys(template.findResources('AWS::IAM::ManagedPolicy'))[0];
+    expect(fn.DependsOn).toEqual(expect.arrayContaining([policyId])); // Lambda checks the X-Ray permission when it creates the function
+    template.hasResourceProperties('AWS::IAM::ManagedPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'WriteTraces' })]) } });
+    for (const tracing of [undefined, lambda.Tracing.DISABLED]) {
+      const untraced = newStack();
+      new LlmFunctionUrl(untraced, 'Llm', { model: urlModel(), tracing });
+      const statements = Object.values(Template.fromStack(untraced).findResources('AWS::IAM::ManagedPolicy'))[0].Properties.PolicyDocument.Statement;
+      expect(statements.map((st: { Sid: string }) => st.Sid)).toEqual(['WriteLogs']);
+    }
+  });
+
   test('a role with a permissions boundary keeps it', () => {
     const stack = newStack();
     const boundary = iam.ManagedPolicy.fromManagedPolicyName(stack, 'Boundary', 'developer-boundary');
@@ -88,6 +122,25 @@ describe('bring your own role, log group and function name', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'team-llm_1' });
     expect(() => new LlmFunctionUrl(newStack(), 'Llm', { model: urlModel(), functionName: 'team llm' }))
       .toThrow('Test/Llm: functionName: "team llm" is not 1-64 letters, digits, hyphens or underscores');
+  });
+});
+
+describe('an apiKeySecret of your own', () => {
+  const readKeyResource = (secret: (stack: Stack) => secretsmanager.ISecret) => {
+    const stack = newStack();
+    new LlmFunctionUrl(stack, 'Llm', { model: urlModel(), authType: lambda.FunctionUrlAuthType.NONE, reservedConcurrentExecutions: 1, apiKeySecret: secret(stack) });
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::ManagedPolicy'))[0].Properties.PolicyDocument.Statement;
+    return stack.resolve(statements.find((st: { Sid: string }) => st.Sid === 'ReadApiKey').Resource);
+  };
+  const FULL_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:team/llm-key-AbC123';
+
+  test('imported by its full ARN: the role may read exactly that secret', () => {
+    expect(readKeyResource((stack) => secretsmanager.Secret.fromSecretCompleteArn(stack, 'Key', FULL_ARN))).toBe(FULL_ARN);
+  });
+
+  test('imported by name: the ARN lacks the random suffix, so the grant adds its six characters as a wildcard', () => {
+    expect(readKeyResource((stack) => secretsmanager.Secret.fromSecretNameV2(stack, 'Key', 'team/llm-key')))
+      .toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':secretsmanager:eu-west-1:123456789012:secret:team/llm-key-??????']] });
   });
 });
 

@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { cleanTempDirs, EXAMPLE_SHA256, EXAMPLE_URL, newStack } from './fixtures';
 import { LlmFunctionUrl, LlmFunctionUrlProps, LlmModel } from '../../src';
+import { RuntimeBounds } from '../../src/runtime-contract';
 
 afterAll(cleanTempDirs);
 
@@ -11,6 +12,8 @@ afterAll(cleanTempDirs);
 const model = () => LlmModel.fromUrl(EXAMPLE_URL, { sha256: EXAMPLE_SHA256, size: Size.gibibytes(1) });
 const build = (props: Partial<LlmFunctionUrlProps>, stack: Stack = newStack()) => new LlmFunctionUrl(stack, 'Llm', { model: model(), ...props });
 const warningsOf = (stack: Stack) => Annotations.fromStack(stack).findWarning('*', Match.anyValue()).map((w) => String(w.entry.data));
+const variablesOf = (stack: Stack): Record<string, unknown> =>
+  Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0].Properties.Environment.Variables;
 
 describe('AWS_IAM with a bearer key is refused (SigV4 occupies the Authorization header)', () => {
   test.each([
@@ -64,6 +67,12 @@ describe('warnings for settings that synthesize but surprise', () => {
     build({ timeout: Duration.seconds(60) }, enough);
     expect(warningsOf(enough)).toEqual([]);
   });
+
+  test('with snapStart a short timeout does not warn: the model loads while the version is published', () => {
+    const snapshotted = newStack();
+    build({ timeout: Duration.seconds(20), snapStart: true }, snapshotted);
+    expect(warningsOf(snapshotted)).toEqual([]);
+  });
 });
 
 describe('environment: every name the runtime or the Web Adapter reads is refused', () => {
@@ -91,6 +100,24 @@ describe('environment: every name the runtime or the Web Adapter reads is refuse
   test('a name Lambda would refuse is refused at synth', () => {
     expect(() => build({ environment: { 'MY-VAR': 'x' } })).toThrow('Test/Llm: environment: "MY-VAR" is not a variable name Lambda accepts');
   });
+
+  // Lambda's reserved list ("Defined runtime environment variables"): a deployment setting one fails.
+  test.each([
+    ['_HANDLER'], ['_X_AMZN_TRACE_ID'], ['AWS_DEFAULT_REGION'], ['AWS_REGION'], ['AWS_EXECUTION_ENV'],
+    ['AWS_LAMBDA_FUNCTION_NAME'], ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE'], ['AWS_LAMBDA_FUNCTION_VERSION'],
+    ['AWS_LAMBDA_INITIALIZATION_TYPE'], ['AWS_LAMBDA_LOG_GROUP_NAME'], ['AWS_LAMBDA_LOG_STREAM_NAME'],
+    ['AWS_ACCESS_KEY'], ['AWS_ACCESS_KEY_ID'], ['AWS_SECRET_ACCESS_KEY'], ['AWS_SESSION_TOKEN'],
+    ['AWS_LAMBDA_RUNTIME_API'], ['LAMBDA_TASK_ROOT'], ['LAMBDA_RUNTIME_DIR'],
+  ])('Lambda reserves %s', (name) => {
+    expect(() => build({ environment: { [name]: 'x' } })).toThrow(`Test/Llm: environment: ${name} is reserved by Lambda`);
+  });
+
+  test('names on Lambda\'s unreserved list (TZ, AWS_XRAY_*, AWS_LAMBDA_EXEC_WRAPPER) are ordinary variables', () => {
+    const stack = newStack();
+    const environment = { TZ: 'Europe/Berlin', AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR', AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000', AWS_LAMBDA_EXEC_WRAPPER: '/opt/wrapper' };
+    build({ environment }, stack);
+    expect(variablesOf(stack)).toEqual(expect.objectContaining(environment));
+  });
 });
 
 describe('the runtime tunables are checked against their limits', () => {
@@ -99,7 +126,66 @@ describe('the runtime tunables are checked against their limits', () => {
     ['maxGenerationTime beyond the timeout', { timeout: Duration.minutes(1), maxGenerationTime: Duration.minutes(2) }, 'maxGenerationTime: 120 s is outside 1-60 s (the function timeout)'],
     ['deadlineMargin not shorter than the timeout', { timeout: Duration.seconds(60), deadlineMargin: Duration.seconds(60) }, 'deadlineMargin: 60000 ms is not shorter than the function timeout of 60 s'],
     ['maxRequestBodySize above what a Function URL carries', { maxRequestBodySize: Size.mebibytes(10) }, 'maxRequestBodySize: 10485760 bytes is outside 1024-6291456 bytes'],
+    ['deadlineMargin above the runtime\'s limit, though shorter than the timeout', { timeout: Duration.minutes(15), deadlineMargin: Duration.minutes(11) }, 'deadlineMargin: 660000 ms is more than the runtime\'s limit of 600000 ms (10 minutes)'],
+    ['a fractional maxGenerationTime', { maxGenerationTime: Duration.millis(1500) }, 'maxGenerationTime: 1500 ms is not a whole number of seconds (the runtime reads whole seconds)'],
+    ['a fractional deadlineMargin', { deadlineMargin: Duration.millis(1.5) }, 'deadlineMargin: 1.5 ms is not a whole number of milliseconds'],
   ])('%s', (_name, props, message) => {
     expect(() => build(props as Partial<LlmFunctionUrlProps>)).toThrow(`Test/Llm: ${message}`);
+  });
+
+  // Each prop's range within the construct ends where the runtime's does (queue, margin) or where Lambda's
+  // limits end first (15-minute timeout, 6 MB Function URL body); contract.test.ts ties RuntimeBounds to the runtime.
+  test.each([
+    ['queueSize', { queueSize: RuntimeBounds.QUEUE_SIZE.max }, { queueSize: RuntimeBounds.QUEUE_SIZE.max + 1 }, RuntimeBounds.QUEUE_SIZE],
+    ['maxGenerationTime', { maxGenerationTime: Duration.seconds(900) }, { maxGenerationTime: Duration.seconds(901) }, RuntimeBounds.MAX_GENERATION_SECONDS],
+    ['deadlineMargin', { deadlineMargin: Duration.millis(RuntimeBounds.DEADLINE_MARGIN_MS.max) }, { deadlineMargin: Duration.millis(RuntimeBounds.DEADLINE_MARGIN_MS.max + 1) }, RuntimeBounds.DEADLINE_MARGIN_MS],
+    ['maxRequestBodySize', { maxRequestBodySize: Size.mebibytes(6) }, { maxRequestBodySize: Size.bytes(6 * 1024 * 1024 + 1) }, RuntimeBounds.MAX_BODY_BYTES],
+  ])('%s: the largest value the construct writes is one the runtime accepts', (_name, largest, beyond, bounds) => {
+    const stack = newStack();
+    build({ timeout: Duration.minutes(15), ...largest } as Partial<LlmFunctionUrlProps>, stack);
+    const written = Number(variablesOf(stack)[bounds.variable]);
+    expect(written).toBeGreaterThanOrEqual(bounds.min);
+    expect(written).toBeLessThanOrEqual(bounds.max);
+    expect(() => build({ timeout: Duration.minutes(15), ...beyond } as Partial<LlmFunctionUrlProps>)).toThrow();
+  });
+
+  test('the runtime\'s own limits hold where they are the tighter ones: queue size and deadline margin end exactly there', () => {
+    const stack = newStack();
+    build({ timeout: Duration.minutes(15), queueSize: 10_000, deadlineMargin: Duration.minutes(10) }, stack);
+    expect(variablesOf(stack)).toEqual(expect.objectContaining({
+      LLM_QUEUE_SIZE: String(RuntimeBounds.QUEUE_SIZE.max),
+      LLM_DEADLINE_MARGIN_MS: String(RuntimeBounds.DEADLINE_MARGIN_MS.max),
+    }));
+  });
+});
+
+describe('tunables given as tokens', () => {
+  test.each([
+    ['maxGenerationTime', (p: CfnParameter) => ({ maxGenerationTime: Duration.seconds(p.valueAsNumber) })],
+    ['deadlineMargin', (p: CfnParameter) => ({ deadlineMargin: Duration.millis(p.valueAsNumber) })],
+    ['maxRequestBodySize', (p: CfnParameter) => ({ maxRequestBodySize: Size.bytes(p.valueAsNumber) })],
+  ])('%s as a token is refused (it would otherwise set no variable at all)', (name, props) => {
+    const stack = newStack();
+    const param = new CfnParameter(stack, 'Value', { type: 'Number', default: 60 });
+    expect(() => build(props(param), stack)).toThrow(`Test/Llm: ${name}: must be known at synth (the construct checks it against the function timeout and the runtime's limits), not a token`);
+  });
+
+  test('a timeout given as a token: the tunables are checked against the runtime\'s and Lambda\'s limits only', () => {
+    const stack = newStack();
+    const timeout = new CfnParameter(stack, 'Timeout', { type: 'Number', default: 900 });
+    build({ timeout: Duration.seconds(timeout.valueAsNumber), maxGenerationTime: Duration.seconds(600), deadlineMargin: Duration.minutes(5) }, stack);
+    const fn = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
+    expect(fn.Properties.Timeout).toEqual({ Ref: 'Timeout' });
+    expect(variablesOf(stack)).toEqual(expect.objectContaining({ LLM_MAX_GENERATION_SECONDS: '600', LLM_DEADLINE_MARGIN_MS: '300000' }));
+    const tokenTimeout = () => {
+      const s = newStack();
+      return { stack: s, timeout: Duration.seconds(new CfnParameter(s, 'Timeout', { type: 'Number' }).valueAsNumber) };
+    };
+    const a = tokenTimeout();
+    expect(() => build({ timeout: a.timeout, maxGenerationTime: Duration.seconds(901) }, a.stack))
+      .toThrow('Test/Llm: maxGenerationTime: 901 s is outside 1-900 s (Lambda\'s 15-minute limit; the timeout is a token)');
+    const b = tokenTimeout();
+    expect(() => build({ timeout: b.timeout, deadlineMargin: Duration.minutes(11) }, b.stack))
+      .toThrow('Test/Llm: deadlineMargin: 660000 ms is more than the runtime\'s limit of 600000 ms');
   });
 });

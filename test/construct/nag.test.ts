@@ -50,7 +50,7 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   test('documented findings of the opt-in settings: X-Ray needs Resource "*", a generated key has no rotation', () => {
-    expect(findings(stackWith({ tracing: lambda.Tracing.ACTIVE }), awsSolutions)).toEqual(['AwsSolutions-IAM5[Resource::*] Test/Llm/Role/DefaultPolicy/Resource']);
+    expect(findings(stackWith({ tracing: lambda.Tracing.ACTIVE }), awsSolutions)).toEqual(['AwsSolutions-IAM5[Resource::*] Test/Llm/RuntimePolicy/Resource']);
     expect(findings(stackWith({ authType: lambda.FunctionUrlAuthType.NONE, reservedConcurrentExecutions: 2 }), awsSolutions))
       .toEqual(['AwsSolutions-SMG4 Test/Llm/ApiKey/Resource']);
   });

@@ -132,3 +132,10 @@ describe('combinations Lambda refuses are synth errors naming the props', () => 
     expect(() => new LlmFunctionUrl(stack, 'Llm', { model: urlModel(), snapStart: true })).not.toThrow();
   });
 });
+
+describe('turning snapStart on or off replaces the Function URL (documented on the prop and in README)', () => {
+  test('the AWS::Lambda::Url resource has another logical id, so CloudFormation creates a new URL', () => {
+    const urlId = (snapStart: boolean) => onlyResource(build({ snapStart }).template, 'AWS::Lambda::Url').logicalId;
+    expect(urlId(true)).not.toEqual(urlId(false));
+  });
+});
