@@ -4,6 +4,7 @@ import {
   type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
 import { freshSeed } from '../entropy.js';
+import { ContextGuard } from './context-guard.js';
 import { OutputCollector } from './output-collector.js';
 import { chatHistory, chatModelFunctions, forcingFunctionCall, ToolCallCollector, wrapperCallsFunctions } from './tool-calls.js';
 import type { ChatMessage, EngineStop, GenerationOutcome, GenerationSettings, Sampling, ToolFunction } from './types.js';
@@ -153,6 +154,7 @@ export class Engine {
     const tools = settings.tools !== undefined && settings.tools.functions.length > 0 ? settings.tools : undefined;
     const calls = new ToolCallCollector((delta) => settings.onToolCall?.(delta));
     const chat = tools?.force === true ? this.forcingChat() : this.chat;
+    const guard = new ContextGuard(prepared.history, prepared.promptTokens);
     const outcome = await this.metered(settings, async (collector, signal) => {
       const common = {
         ...this.samplingOptions(settings.sampling),
@@ -160,7 +162,10 @@ export class Engine {
         budgets: settings.maxReasoningTokens !== undefined ? { thoughtTokens: settings.maxReasoningTokens } : undefined,
         signal,
         stopOnAbortSignal: true,
-        onResponseChunk: (chunk: LlamaChatResponseChunk) => collector.chatChunk(chunk),
+        contextShift: guard.options,
+        onResponseChunk: (chunk: LlamaChatResponseChunk) => {
+          if (!guard.fired) collector.chatChunk(chunk);
+        },
       };
       // node-llama-cpp takes a grammar or functions, never both (the API layer refuses the mix).
       const result = tools === undefined
@@ -170,11 +175,15 @@ export class Engine {
           functions: chatModelFunctions(tools.functions),
           documentFunctionParams: true,
           maxParallelFunctionCalls: tools.parallel ? undefined : 1,
-          onFunctionCallParamsChunk: (chunk) => calls.paramsChunk(chunk),
-          onFunctionCall: (call) => calls.finished(call.functionName, call.params),
+          onFunctionCallParamsChunk: (chunk) => {
+            if (!guard.fired) calls.paramsChunk(chunk);
+          },
+          onFunctionCall: (call) => {
+            if (!guard.fired) calls.finished(call.functionName, call.params);
+          },
         });
       return result.metadata.stopReason;
-    });
+    }, guard);
     const toolCalls = calls.result();
     return toolCalls.length > 0 && outcome.stop !== 'aborted' ? { ...outcome, stop: 'tool_calls', toolCalls } : outcome;
   }
@@ -265,10 +274,10 @@ export class Engine {
    * generation through its own abort signal, told apart from the caller's.
    */
   private async metered(settings: GenerationSettings,
-    run: (collector: OutputCollector, signal: AbortSignal) => Promise<string>): Promise<GenerationOutcome> {
+    run: (collector: OutputCollector, signal: AbortSignal) => Promise<string>, guard?: ContextGuard): Promise<GenerationOutcome> {
     const stopped = new AbortController();
     const collector = new OutputCollector(settings.stop, settings.onDelta, () => stopped.abort());
-    const signal = AbortSignal.any([settings.signal, stopped.signal]);
+    const signal = AbortSignal.any([settings.signal, stopped.signal, ...(guard !== undefined ? [guard.signal] : [])]);
     const before = this.sequence.tokenMeter.getState();
     let reason: string;
     try {
@@ -281,7 +290,10 @@ export class Engine {
       }
       reason = 'abort';
     }
-    const stop: EngineStop = collector.stopped ? 'stop' : settings.signal.aborted ? 'aborted' : toEngineStop(reason);
+    const stop: EngineStop = collector.stopped ? 'stop'
+      : settings.signal.aborted ? 'aborted'
+        : guard?.fired === true ? 'context_full'
+          : toEngineStop(reason);
     collector.finish();
     // The meter counts evaluations that produced logits: one per sampled token, the end-of-sequence
     // token included. OpenAI does not bill the end token, so neither do we.

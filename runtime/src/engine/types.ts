@@ -81,8 +81,11 @@ export interface GenerationSettings {
   readonly onToolCall?: (delta: ToolCallDelta) => void;
 }
 
-/** How the model stopped by itself; an abort is reported separately since its cause lives outside. */
-export type EngineStop = 'eos' | 'stop' | 'max_tokens' | 'tool_calls' | 'aborted';
+/**
+ * How the model stopped by itself; an abort is reported separately since its cause lives outside.
+ * `context_full`: the tokens node-llama-cpp inserts itself filled the context before max_tokens was reached.
+ */
+export type EngineStop = 'eos' | 'stop' | 'max_tokens' | 'tool_calls' | 'aborted' | 'context_full';
 
 export interface GenerationOutcome {
   readonly content: string;

@@ -109,7 +109,7 @@ function prepare(engine: Engine, request: GenerationRequest, tools: ToolSettings
 }
 
 const FINISH_BY_STOP: Readonly<Record<GenerationOutcome['stop'], FinishReason>> = {
-  eos: 'stop', stop: 'stop', max_tokens: 'length', tool_calls: 'tool_calls', aborted: 'length',
+  eos: 'stop', stop: 'stop', max_tokens: 'length', tool_calls: 'tool_calls', aborted: 'length', context_full: 'length',
 };
 
 /**
