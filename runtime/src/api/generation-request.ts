@@ -2,7 +2,8 @@ import { invalidRequest } from '../http/api-error.js';
 import type { ChatMessage, Sampling } from '../engine/types.js';
 import { Fields } from './fields.js';
 import { checkJsonSchema } from './json-schema-check.js';
-import { checkToolConversation, parseTools, pastToolCalls, type ToolRequest } from './tools.js';
+import { pairToolResults, type SentMessage } from './tool-history.js';
+import { parseTools, pastToolCalls, type ToolRequest } from './tools.js';
 import { ownValue } from '../own-property.js';
 
 export type ResponseFormat =
@@ -136,13 +137,14 @@ function messageContent(message: Fields, index: number, role: string): string {
   }).join('\n');
 }
 
-const ROLES: Readonly<Record<string, ChatMessage['role']>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant', tool: 'tool' };
+const ROLES: Readonly<Record<string, SentMessage['role']>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant', tool: 'tool' };
 
+/** `messages`, validated, each tool result paired with the call it answers. */
 function messages(fields: Fields): ChatMessage[] {
   const list = fields.array('messages');
   if (list === undefined) throw invalidRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
   if (list.length === 0) throw invalidRequest("'messages' must hold at least one message.", 'messages');
-  return list.map((item, index) => {
+  return pairToolResults(list.map((item, index): SentMessage => {
     const param = `messages[${index}]`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       throw invalidRequest(`'${param}' must be an object with "role" and "content".`, param, 'invalid_type');
@@ -155,12 +157,12 @@ function messages(fields: Fields): ChatMessage[] {
     }
     if (role === 'tool') {
       const toolCallId = message.string('tool_call_id', { required: true, nonEmpty: true })!;
-      return { role, content: messageContent(message, index, role), toolCallId };
+      return { role, content: messageContent(message, index, role), toolCallId, param: message.param('tool_call_id') };
     }
-    const toolCalls = role === 'assistant' ? pastToolCalls(message) : [];
-    if (role !== 'assistant') message.unsupported('tool_calls', (value) => Array.isArray(value) && value.length === 0, 'only assistant messages carry tool calls');
-    return { role, content: messageContent(message, index, role), ...(toolCalls.length > 0 ? { toolCalls } : {}) };
-  });
+    if (role === 'assistant') return { role, content: messageContent(message, index, role), toolCalls: pastToolCalls(message) };
+    message.unsupported('tool_calls', (value) => Array.isArray(value) && value.length === 0, 'only assistant messages carry tool calls');
+    return { role, content: messageContent(message, index, role) };
+  }));
 }
 
 export function parseChatRequest(body: Record<string, unknown>): GenerationRequest {
@@ -171,7 +173,6 @@ export function parseChatRequest(body: Record<string, unknown>): GenerationReque
   fields.unsupported('top_logprobs', (value) => value === 0, 'log probabilities are not returned');
   const tools = parseTools(fields);
   const list = messages(fields);
-  checkToolConversation(list);
   const common = commonFields(fields);
   if (tools.choice !== 'none' && common.responseFormat.type !== 'text') {
     throw invalidRequest("'response_format' cannot be combined with tools: node-llama-cpp constrains either the answer or the function calls. Use tool_choice \"none\" or drop response_format.",

@@ -1,7 +1,8 @@
 import { invalidRequest } from '../http/api-error.js';
-import type { ChatMessage, PastToolCall, ToolFunction } from '../engine/types.js';
+import type { ToolFunction } from '../engine/types.js';
 import { Fields } from './fields.js';
 import { checkJsonSchema } from './json-schema-check.js';
+import type { SentToolCall } from './tool-history.js';
 
 /** OpenAI's tool_choice: none, auto, required, or one named function. */
 export type ToolChoice = 'none' | 'auto' | 'required' | { readonly name: string };
@@ -72,7 +73,7 @@ export function parseTools(fields: Fields): ToolRequest {
 }
 
 /** An assistant message's `tool_calls`: ids, function names and arguments parsed from their JSON text. */
-export function pastToolCalls(message: Fields): PastToolCall[] {
+export function pastToolCalls(message: Fields): SentToolCall[] {
   const list = message.array('tool_calls') ?? [];
   return list.map((item, index) => {
     const param = message.param(`tool_calls[${index}]`);
@@ -83,34 +84,16 @@ export function pastToolCalls(message: Fields): PastToolCall[] {
     if (type !== 'function') throw invalidRequest(`'${call.param('type')}' must be "function", got ${JSON.stringify(type)}.`, call.param('type'));
     const fn = call.object('function', { required: true })!;
     const name = fn.string('name', { required: true, nonEmpty: true })!;
-    const text = fn.string('arguments', { required: true })!;
-    let params: unknown;
-    try {
-      params = text.trim() === '' ? {} : JSON.parse(text);
-    } catch {
-      throw invalidRequest(`'${fn.param('arguments')}' must be a JSON text, got ${JSON.stringify(text.slice(0, 80))}.`, fn.param('arguments'));
-    }
-    return { id, name, params };
+    return { id, name, params: callArguments(fn, 'arguments'), param: call.param('id') };
   });
 }
 
-/**
- * Every tool message answers a call an earlier assistant message made, and every call has its answer
- * (as OpenAI requires): otherwise the template would render a call without result, or a result of nothing.
- */
-export function checkToolConversation(messages: readonly ChatMessage[]): void {
-  const open = new Map<string, string>();
-  messages.forEach((message, index) => {
-    for (const [callIndex, call] of (message.toolCalls ?? []).entries()) open.set(call.id, `messages[${index}].tool_calls[${callIndex}].id`);
-    if (message.role !== 'tool') return;
-    const id = message.toolCallId!;
-    if (!open.has(id)) {
-      throw invalidRequest(`'messages[${index}].tool_call_id' is ${JSON.stringify(id)}, which matches no tool call of an earlier assistant message.`,
-        `messages[${index}].tool_call_id`);
-    }
-    open.delete(id);
-  });
-  for (const param of open.values()) {
-    throw invalidRequest(`'${param}' has no tool message with its result; send one "tool" message per call.`, param);
+/** A past call's `arguments`: a JSON text (blank means no arguments), parsed. */
+export function callArguments(fields: Fields, name: string): unknown {
+  const text = fields.string(name, { required: true })!;
+  try {
+    return text.trim() === '' ? {} : JSON.parse(text);
+  } catch {
+    throw invalidRequest(`'${fields.param(name)}' must be a JSON text, got ${JSON.stringify(text.slice(0, 80))}.`, fields.param(name));
   }
 }

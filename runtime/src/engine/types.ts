@@ -18,21 +18,21 @@ export interface Sampling {
   readonly logitBias?: ReadonlyMap<number, number>;
 }
 
-/** A function call the model made in an earlier turn, as the client sends it back. */
+/** A function call the model made in an earlier turn, as the client sends it back, with its result. */
 export interface PastToolCall {
   readonly id: string;
   readonly name: string;
   /** The parsed `arguments`. */
   readonly params: unknown;
+  /** What the tool returned (the API layer paired each result with its call). */
+  readonly result: string;
 }
 
 export interface ChatMessage {
-  readonly role: 'system' | 'user' | 'assistant' | 'tool';
+  readonly role: 'system' | 'user' | 'assistant';
   readonly content: string;
-  /** Assistant messages: the calls it made (their results come in later `tool` messages). */
+  /** Assistant messages: the calls it made, each with its result. */
   readonly toolCalls?: readonly PastToolCall[];
-  /** Tool messages: which call this is the result of. */
-  readonly toolCallId?: string;
 }
 
 /** A function the model may call: OpenAI's `tools[i].function`. */

@@ -92,7 +92,8 @@ async function toolSettings(engine: Engine, request: GenerationRequest): Promise
 
 /** The texts the prompt is made of, for the bounded length check before the queue. */
 function promptTexts(request: GenerationRequest): string[] {
-  return request.messages !== undefined ? request.messages.map((message) => message.content) : [request.prompt!];
+  if (request.messages === undefined) return [request.prompt!];
+  return request.messages.flatMap((message) => [message.content, ...(message.toolCalls ?? []).map((call) => call.result)]);
 }
 
 /** The prompt rendered and counted, and how to generate from it. */
