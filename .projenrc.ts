@@ -35,7 +35,15 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     'cdk-nag@^3.0.2',
     'aws-cdk@^2.1100.0',
-    'openai@^6',
+    // The client matrix (test/clients): each client unmodified, pinned to the version the README's Clients table names.
+    'openai@7.60.0',
+    '@openai/agents@0.20.0',
+    'ai@7.0.173',
+    '@ai-sdk/openai@4.0.118',
+    '@ai-sdk/openai-compatible@3.0.92',
+    '@langchain/openai@1.6.0',
+    '@langchain/core@1.4.0',
+    'zod@4.6.7',
     '@smithy/signature-v4@^5',
     '@aws-crypto/sha256-js@^5',
     '@aws-sdk/credential-providers@^3',

@@ -10,6 +10,7 @@ import { logRequest } from './observability/request-metrics.js';
 import { ownValue } from './own-property.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { completions } from './routes/completions.js';
+import { responses } from './routes/responses.js';
 import { health } from './routes/health.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import type { RequestScope } from './routes/request-scope.js';
@@ -29,6 +30,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/': { methods: { POST: seed } },
   '/v1/chat/completions': { methods: { POST: chatCompletions } },
   '/v1/completions': { methods: { POST: completions } },
+  '/v1/responses': { methods: { POST: responses } },
   '/v1/models': { methods: { GET: listModels } },
   '/health': { methods: { GET: health, HEAD: health }, open: true },
 };

@@ -50,3 +50,16 @@ export const codeAnswerModel = () => ensureModel('scripted', {
   reasoning: 'The user asks how to reverse a string in JavaScript. Spreading into an array of characters keeps emoji intact; reverse, then join.',
   answer: 'Spread the text into characters, reverse that array, then join:\n```js\nconst reversed = [...text].reverse().join(\'\');\n```\nSpreading (rather than split) keeps emoji (surrogate pairs) whole.',
 });
+
+/** The weather as node-llama-cpp's JSON grammar prints it (tab-indented): the structured output a schema asks for. */
+export const WEATHER_JSON = { city: 'Paris', celsius: 21, sunny: true };
+
+/**
+ * Answers with WEATHER_JSON, token for token as the grammar of a json_schema response format allows it, and without
+ * a thought segment (the grammar allows none): structured output a client can check exactly.
+ */
+export const jsonModel = () => ensureModel('scripted', {
+  reasoning: '',
+  withoutThinking: true,
+  answer: '{\n\t"city": "Paris",\n\t"celsius": 21,\n\t"sunny": true\n}',
+});

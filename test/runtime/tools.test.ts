@@ -162,8 +162,11 @@ describe('tool results are paired with their calls by position', () => {
 
   test.each([
     ['two calls of one turn with the same id', [...QUESTION, {
-      role: 'assistant', content: null, tool_calls: [
-        { id: 'call_1', type: 'function', function: WEATHER_CALL }, { id: 'call_1', type: 'function', function: WEATHER_CALL }],
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'call_1', type: 'function', function: WEATHER_CALL }, { id: 'call_1', type: 'function', function: WEATHER_CALL },
+      ],
     }, { role: 'tool', tool_call_id: 'call_1', content: '1' }], 'messages[1].tool_calls[1].id', /messages\[1\]\.tool_calls\[0\]\.id/],
     ['a result answered twice', [...QUESTION, ...turn('call_1', 'Paris', '1'), { role: 'tool', tool_call_id: 'call_1', content: '2' }],
       'messages[3].tool_call_id', /messages\[2\]\.tool_call_id/],

@@ -1,6 +1,7 @@
 import { invalidRequest } from '../http/api-error.js';
 import type { ChatMessage, Sampling } from '../engine/types.js';
 import { Fields } from './fields.js';
+import type { RequestShape } from './request-shape.js';
 import { checkJsonSchema } from './json-schema-check.js';
 import { pairToolResults, type SentMessage } from './tool-history.js';
 import { parseTools, pastToolCalls, type ToolRequest } from './tools.js';
@@ -16,7 +17,7 @@ export interface GenerationRequest {
   readonly messages?: readonly ChatMessage[];
   readonly prompt?: string;
   /** The field an oversized prompt is blamed on in a context_length_exceeded error. */
-  readonly promptParam: 'messages' | 'prompt';
+  readonly promptParam: 'messages' | 'prompt' | 'input';
   readonly requestedMaxTokens?: number;
   readonly stop: readonly string[];
   readonly sampling: Sampling;
@@ -30,7 +31,7 @@ export interface GenerationRequest {
 }
 
 const UINT32_MAX = 4_294_967_295;
-const TOKENS_MAX = 2_147_483_647;
+export const TOKENS_MAX = 2_147_483_647;
 
 /** The fields every generation route shares (OpenAI's names, plus the reasoning controls). */
 function commonFields(fields: Fields): Omit<GenerationRequest, 'messages' | 'prompt' | 'promptParam' | 'tools'> {
@@ -46,19 +47,24 @@ function commonFields(fields: Fields): Omit<GenerationRequest, 'messages' | 'pro
   return {
     requestedMaxTokens: maxCompletionTokens ?? maxTokens,
     stop: fields.stop(),
-    sampling: {
-      temperature: fields.number('temperature', 0, 2) ?? 1,
-      topP: fields.number('top_p', 0, 1) ?? 1,
-      topK: fields.integer('top_k', 0, 1_000_000),
-      seed: fields.integer('seed', 0, UINT32_MAX),
-      frequencyPenalty: fields.number('frequency_penalty', -2, 2),
-      presencePenalty: fields.number('presence_penalty', -2, 2),
-      logitBias: logitBias(fields),
-    },
+    sampling: samplingFields(fields),
     responseFormat: responseFormat(fields),
     stream,
     includeUsage,
     ...reasoningControls(fields),
+  };
+}
+
+/** OpenAI's sampling fields with OpenAI's defaults (temperature 1, top_p 1), plus top_k and seed. */
+export function samplingFields(fields: Fields): Sampling {
+  return {
+    temperature: fields.number('temperature', 0, 2) ?? 1,
+    topP: fields.number('top_p', 0, 1) ?? 1,
+    topK: fields.integer('top_k', 0, 1_000_000),
+    seed: fields.integer('seed', 0, UINT32_MAX),
+    frequencyPenalty: fields.number('frequency_penalty', -2, 2),
+    presencePenalty: fields.number('presence_penalty', -2, 2),
+    logitBias: logitBias(fields),
   };
 }
 
@@ -84,7 +90,7 @@ function logitBias(fields: Fields): ReadonlyMap<number, number> | undefined {
  * Reasoning controls. Flat `include_reasoning` / `max_reasoning_tokens`, or OpenRouter's
  * `reasoning: { exclude, max_tokens }`; the flat names win when both are given.
  */
-function reasoningControls(fields: Fields): { includeReasoning: boolean; maxReasoningTokens?: number } {
+export function reasoningControls(fields: Fields): { includeReasoning: boolean; maxReasoningTokens?: number } {
   const nested = fields.object('reasoning');
   const exclude = nested?.boolean('exclude');
   const nestedMax = nested?.integer('max_tokens', 0, TOKENS_MAX);
@@ -97,14 +103,22 @@ function reasoningControls(fields: Fields): { includeReasoning: boolean; maxReas
 }
 
 function responseFormat(fields: Fields): ResponseFormat {
-  const format = fields.object('response_format');
+  return parseResponseFormat(fields.object('response_format'), 'chat');
+}
+
+/**
+ * A response format: chat's `response_format` or the Responses API's `text.format` (json_schema's name, schema
+ * and strict nested under `json_schema` in chat, flat in Responses). Absent means text.
+ */
+export function parseResponseFormat(format: Fields | undefined, shape: RequestShape): ResponseFormat {
   if (format === undefined) return { type: 'text' };
   const type = format.string('type', { required: true });
   if (type === 'text') return { type };
   if (type === 'json_object') return { type };
   if (type === 'json_schema') {
-    const jsonSchema = format.object('json_schema', { required: true })!;
+    const jsonSchema = shape === 'chat' ? format.object('json_schema', { required: true })! : format;
     jsonSchema.string('name');
+    jsonSchema.string('description');
     jsonSchema.boolean('strict');
     jsonSchema.object('schema', { required: true });
     const schema = jsonSchema.raw('schema') as Record<string, unknown>;

@@ -15,7 +15,11 @@ export interface FinishedGeneration {
   /** Undefined when the model did not reason or the request asked to leave reasoning out. */
   readonly reasoning?: string;
   readonly finishReason: FinishReason;
+  /** Why it ended: eos, stop, max_tokens, tool_calls, context_full, or what cut it (deadline, time_limit, shutdown). */
+  readonly stoppedBy: string;
   readonly promptTokens: number;
+  /** Prompt tokens evaluated for this request; the rest were reused from the request before. */
+  readonly promptTokensEvaluated: number;
   readonly completionTokens: number;
   readonly reasoningTokens: number;
   /** Chat requests with tools: the calls the model made (finishReason "tool_calls"). */
@@ -222,7 +226,9 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
       content: outcome.content,
       reasoning: request.includeReasoning && outcome.reasoning !== '' ? outcome.reasoning : undefined,
       finishReason,
+      stoppedBy: cause ?? outcome.stop,
       promptTokens,
+      promptTokensEvaluated: outcome.promptTokensEvaluated,
       completionTokens: outcome.completionTokens,
       reasoningTokens: outcome.reasoningTokens,
       toolCalls: outcome.toolCalls.map((call, index) => ({
