@@ -63,7 +63,9 @@ describe('openai (openai-sdk.mjs)', () => {
   test('responses.create: output_text is the answer alone, the reasoning is its own item, usage in Responses terms', async () => {
     const result = await runClient('openai-sdk.mjs', 'responsesCreate', 'text');
     expect(result).toMatchObject({ text: text.answer, status: 'completed', types: ['reasoning', 'message'], reasoning: text.reasoning });
-    expect(result.usage).toMatchObject({ output_tokens: text.chatCompletionTokens, output_tokens_details: { reasoning_tokens: text.reasoningTokens.length } });
+    expect(result.usage).toMatchObject({
+      output_tokens: text.chatCompletionTokens, output_tokens_details: { reasoning_tokens: text.reasoningTokens.length },
+    });
   });
   test('responses.stream: deltas add up to the answer and the reasoning; created first, completed last', async () => {
     expect(await runClient('openai-sdk.mjs', 'responsesStream', 'text')).toEqual({
