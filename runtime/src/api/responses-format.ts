@@ -65,11 +65,15 @@ export const messageItem = (id: string, text: string, status: ItemStatus): Messa
 export const functionCallItem = (id: string, callId: string, name: string, args: string, status: ItemStatus): FunctionCallItem =>
   ({ type: 'function_call', id, call_id: callId, name, arguments: args, status });
 
-/** Input tokens reused from the request before (prefix reuse) are what OpenAI calls cached. */
+/**
+ * Input tokens reused from the request before (prefix reuse) are what OpenAI calls cached. node-llama-cpp's meter
+ * counts the last prompt token as output (it is evaluated together with the first sampled one), so a prompt that
+ * was all cached reports 0 evaluated and an uncached one all but one.
+ */
 export function responsesUsage(promptTokens: number, promptTokensEvaluated: number, completionTokens: number, reasoningTokens: number): ResponsesUsage {
   return {
     input_tokens: promptTokens,
-    input_tokens_details: { cached_tokens: Math.max(0, promptTokens - promptTokensEvaluated) },
+    input_tokens_details: { cached_tokens: Math.max(0, promptTokens - 1 - promptTokensEvaluated) },
     output_tokens: completionTokens,
     output_tokens_details: { reasoning_tokens: reasoningTokens },
     total_tokens: promptTokens + completionTokens,
