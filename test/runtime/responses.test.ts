@@ -232,7 +232,8 @@ describe('tools and structured output', () => {
   let tools: ServerHandle;
   let json: ServerHandle;
   beforeAll(async () => {
-    [tools, json] = await Promise.all([startServer({ env: { LLM_MODEL_PATH: toolModel().path } }), startServer({ env: { LLM_MODEL_PATH: jsonModel().path } })]);
+    const start = (modelPath: string) => startServer({ env: { LLM_MODEL_PATH: modelPath } });
+    [tools, json] = await Promise.all([start(toolModel().path), start(jsonModel().path)]);
   });
   afterAll(async () => {
     await Promise.all([tools, json].filter((each) => each !== undefined).map((each) => each.stop()));
