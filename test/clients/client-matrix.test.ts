@@ -4,6 +4,7 @@
  * user's program would; see README.md in this folder.
  */
 import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ServerHandle, startServer } from '../runtime/harness';
 import { jsonModel, scriptedModel, toolModel, WEATHER_CALL, WEATHER_JSON } from '../runtime/models';
@@ -101,7 +102,13 @@ describe('ai with @ai-sdk/openai and @ai-sdk/openai-compatible (vercel-ai.mjs)',
       text: tools.answer, calls: PARIS, call: { name: 'get_weather', input: PARIS[0] }, steps: 2,
     });
   });
-  test('openai.chat(model): generateText', async () => {
+  test('openai(model), two turns: by default the provider references its stored answer (400 saying so); store: false works', async () => {
+    const result = await runClient('vercel-ai.mjs', 'responsesTwoTurns', 'text');
+    expect(result.byDefault.status).toBe(400);
+    expect(result.byDefault.message).toMatch(/stores nothing between requests.*store to false/);
+    expect(result.storeFalse).toEqual({ text: text.answer });
+  });
+  test('openai.chat(model): generateText (this provider does not read reasoning_content)', async () => {
     expect(await runClient('vercel-ai.mjs', 'chatText', 'text')).toEqual({ text: text.answer, finish: 'stop' });
   });
   test('openai.chat(model): a tool round trip', async () => {
@@ -129,4 +136,17 @@ describe('@langchain/openai (langchain.mjs)', () => {
   test('withStructuredOutput (json_schema): exactly the scripted object, valid for the zod schema', async () => {
     expect(await runClient('langchain.mjs', 'structuredOutput', 'json')).toEqual({ value: WEATHER_JSON, valid: true });
   });
+});
+
+test('README\'s Clients table names exactly the versions this matrix runs (package.json pins them)', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('### Clients'), readme.indexOf('\n#', readme.indexOf('### Clients') + 1));
+  const devDependencies: Record<string, string> = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).devDependencies;
+  const rows = section.split('\n').filter((line) => line.startsWith('| `'));
+  expect(rows.length).toBeGreaterThanOrEqual(5);
+  for (const row of rows) {
+    const [clients, versions] = row.split('|').slice(1, 3);
+    const names = [...clients.matchAll(/`([^`]+)`/g)].map((match) => match[1]);
+    expect(names.map((name) => devDependencies[name])).toEqual(versions.split('+').map((version) => version.trim()));
+  }
 });

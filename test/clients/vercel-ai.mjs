@@ -45,7 +45,7 @@ const scenarios = {
   responsesTools: () => toolRoundTrip(openai(id)),
   chatText: async () => {
     const result = await generateText({ model: openai.chat(id), temperature: 0, prompt: 'Hello' });
-    return { text: result.text, finish: result.finishReason };
+    return { text: result.text, reasoning: result.reasoningText, finish: result.finishReason };
   },
   chatTools: () => toolRoundTrip(openai.chat(id)),
   /** A zod field written `.nullable().optional()` (JSON Schema anyOf with null, left out of required), call forced. */
@@ -58,6 +58,24 @@ const scenarios = {
     });
     const call = result.toolCalls[0];
     return { call: { name: call?.toolName, input: call?.input }, calls, finish: result.finishReason };
+  },
+  /**
+   * Two turns, the second carrying the first's messages back. The provider stores responses by default and then
+   * sends only a reference to the earlier answer, which a stateless server cannot resolve; `store: false` sends it.
+   */
+  responsesTwoTurns: async () => {
+    const turn = async (messages, providerOptions) => generateText({ model: openai(id), temperature: 0, messages, providerOptions });
+    const question = [{ role: 'user', content: 'Hello' }];
+    const attempt = async (providerOptions) => {
+      const first = await turn(question, providerOptions);
+      try {
+        const second = await turn([...question, ...first.response.messages, { role: 'user', content: 'Again?' }], providerOptions);
+        return { text: second.text };
+      } catch (error) {
+        return { status: error.statusCode, message: JSON.parse(error.responseBody ?? '{}').error?.message };
+      }
+    };
+    return { byDefault: await attempt(undefined), storeFalse: await attempt({ openai: { store: false } }) };
   },
   compatibleStream: () => streamed(compatible(id)),
   compatibleTools: () => toolRoundTrip(compatible(id)),
