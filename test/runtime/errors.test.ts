@@ -192,7 +192,7 @@ describe('404 and 405', () => {
     ['GET', '/v1/chat/completions', 'POST'],
     ['PUT', '/', 'POST'],
     ['DELETE', '/v1/completions', 'POST'],
-    ['POST', '/v1/models', 'GET'],
+    ['POST', '/v1/models', 'GET, HEAD'],
     ['POST', '/health', 'GET, HEAD'],
   ])('%s %s is 405 with Allow: %s', async (method, path, allow) => {
     const res = await call(server.url, path, { method, body: method === 'GET' ? undefined : {} });
@@ -224,7 +224,7 @@ describe('broken connections harm nothing', () => {
 
   test('a client that leaves halfway through its body', async () => {
     const from = server.logs.length;
-    await rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-request-id: left-mid-body\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"messages": [', true);
+    await rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nx-request-id: left-mid-body\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"messages": [', true);
     expect(await server.requestLog('left-mid-body')).toMatchObject({ status: 499 });
     expect(server.logs.slice(from).some((line) => line.level === 'error')).toBe(false);
     await expectStillServing();
