@@ -257,6 +257,15 @@ describe('10: status codes of malformed, oversized and slow requests; HEAD', () 
     await expectStillServing(server);
   });
 
+  test('a kept-alive connection idle for longer than the timeout is not a slow request: its next request is served', async () => {
+    const res = await rawExchange(server.port, {
+      head: 'GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+      afterWrite: (socket) => setTimeout(() => socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'), 2500),
+    });
+    expect(res.raw.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 200']);
+    expect(res.raw).not.toContain('request_timeout');
+  });
+
   test('garbage: 400 invalid_http, as JSON', async () => {
     const res = await rawExchange(server.port, { head: 'NOT HTTP AT ALL\r\n\r\n' });
     expectError(res, 400, 'invalid_http');

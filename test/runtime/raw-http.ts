@@ -47,7 +47,7 @@ export interface RawExchangeOptions {
   readonly body?: Buffer;
   /** Read nothing until every byte is written (the socket stays paused), as Node's fetch does. */
   readonly readAfterWrite?: boolean;
-  /** Called once the head (and body) are written: the test may act (signal the server, write more). */
+  /** Called once the head (and body) are written: the test may act (signal the server, write more, leave). */
   readonly afterWrite?: (socket: net.Socket) => void;
   /** Give up waiting for the server to close after this long, and report what came. */
   readonly timeoutMs?: number;
@@ -73,13 +73,17 @@ export function rawExchange(port: number, options: RawExchangeOptions): Promise<
     socket.on('close', () => finish(true));
     if (options.readAfterWrite) socket.pause();
     socket.once('connect', () => {
-      socket.write(options.head);
-      const written = (): void => {
+      const written = (e?: Error | null): void => {
+        if (e) return;
         if (options.readAfterWrite) socket.resume();
         options.afterWrite?.(socket);
       };
-      if (options.body !== undefined) socket.write(options.body, (e) => { if (!e) written(); });
-      else written();
+      if (options.body === undefined) {
+        socket.write(options.head, written);
+      } else {
+        socket.write(options.head);
+        socket.write(options.body, written);
+      }
     });
   });
 }
