@@ -32,7 +32,8 @@ function rawResponse(error: ApiError): string {
  * for a request that arrives too slowly, 400 for the rest), with an OpenAI error object. A request already
  * handed to its route whose body arrives too slowly is answered by the route, like any refused request:
  * its log line, and the rest of the body drained. (A client that leaves mid-body also ends up here, with
- * a parse error: its route logs it as gone, 499.) Returns the error answered, for the log.
+ * a parse error: its route logs it as gone, 499.) Returns the error written on the socket, for a log line
+ * of its own; undefined when nothing was written or the route answers (and logs) it.
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex, requestTimeoutSeconds: number): ApiError | undefined {
   const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
@@ -47,7 +48,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Dupl
     socket.end(rawResponse(apiError));
     return apiError;
   }
-  if (inFlight !== undefined && cancelBodyRead(inFlight.req, apiError)) return apiError;
+  if (inFlight !== undefined && cancelBodyRead(inFlight.req, apiError)) return undefined;
   socket.end(rawResponse(apiError));
   // After a timeout the parser still works: a late end of the headers would start a request nobody waits for.
   (socket as Socket).destroySoon();
