@@ -42,8 +42,9 @@ describe('9: bound to loopback (HOST unset: 127.0.0.1), no origin allowed', () =
 
   test('the issue\'s attack: a cross-site "simple" POST (text/plain, no preflight) is refused before any work', async () => {
     const res = await call(server.url, '/v1/chat/completions', {
-      method: 'POST', body: JSON.stringify(CHAT),
-      headers: { 'content-type': 'text/plain;charset=UTF-8', origin: 'https://evil.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' },
+      method: 'POST',
+      body: JSON.stringify(CHAT),
+      headers: { 'content-type': 'text/plain;charset=UTF-8', 'origin': 'https://evil.example', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors' },
     });
     expectError(res, 403, 'origin_not_allowed');
     expect(res.json.error.message).toContain('LLM_ALLOWED_ORIGINS');
@@ -70,7 +71,7 @@ describe('9: bound to loopback (HOST unset: 127.0.0.1), no origin allowed', () =
   test.each(['http://127.0.0.1:{port}', 'http://localhost:{port}', 'http://[::1]:{port}', 'http://LOCALHOST:{port}'])(
     'the server\'s own origin %s (the chat page) is served, JSON as the page sends it', async (origin) => {
       const own = origin.replace('{port}', String(server.port));
-      const res = await post(server.url, '/v1/chat/completions', CHAT, { origin: own, 'sec-fetch-site': 'same-origin' });
+      const res = await post(server.url, '/v1/chat/completions', CHAT, { 'origin': own, 'sec-fetch-site': 'same-origin' });
       expect(res.status).toBe(200);
       expect(res.json.choices[0].message.content).toBe(model.answer);
     });
@@ -111,13 +112,14 @@ describe('9: bound to loopback (HOST unset: 127.0.0.1), no origin allowed', () =
   });
 
   test('application/*+json with parameters is JSON', async () => {
-    const res = await post(server.url, '/', { prompt: 'hi' }, { origin: `http://localhost:${server.port}`, 'content-type': 'application/vnd.api+json; charset=utf-8' });
+    const res = await post(server.url, '/', { prompt: 'hi' }, { 'origin': `http://localhost:${server.port}`, 'content-type': 'application/vnd.api+json; charset=utf-8' });
     expect(res.json.response).toBe(model.answer);
   });
 
   test('curl\'s headline command (form-urlencoded, no browser headers) and Node\'s fetch (text/plain) still work', async () => {
     const curl = await call(server.url, '/', {
-      method: 'POST', body: '{"prompt": "Explain quantum computing"}',
+      method: 'POST',
+      body: '{"prompt": "Explain quantum computing"}',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'curl/7.88.1', 'accept': '*/*' },
     });
     expect(curl.status).toBe(200);
@@ -153,7 +155,7 @@ describe('9: bound to loopback, with LLM_ALLOWED_ORIGINS and a key', () => {
   const KEY = 'cors-test-key';
   let server: ServerHandle;
   beforeAll(async () => {
-    server = await startServer({ env: { LLM_MODEL_PATH: model.path, LLM_API_KEY: KEY, LLM_ALLOWED_ORIGINS: `HTTPS://App.Example.com:443/, chrome-extension://abcdefgh` } });
+    server = await startServer({ env: { LLM_MODEL_PATH: model.path, LLM_API_KEY: KEY, LLM_ALLOWED_ORIGINS: 'HTTPS://App.Example.com:443/, chrome-extension://abcdefgh' } });
   });
   afterAll(() => server?.stop());
 
@@ -188,7 +190,7 @@ describe('9: bound to loopback, with LLM_ALLOWED_ORIGINS and a key', () => {
 
   test('a listed origin still may not send a simple (non-JSON) request', async () => {
     const res = await call(server.url, '/v1/chat/completions', {
-      method: 'POST', body: JSON.stringify(CHAT), headers: { 'content-type': 'text/plain', origin: APP, authorization: `Bearer ${KEY}` },
+      method: 'POST', body: JSON.stringify(CHAT), headers: { 'content-type': 'text/plain', 'origin': APP, 'authorization': `Bearer ${KEY}` },
     });
     expectError(res, 415, 'unsupported_media_type');
   });
@@ -214,7 +216,7 @@ describe('9: bound to all addresses (HOST=0.0.0.0, as in the container): Host an
   });
 
   test('a browser\'s non-JSON body is still 415 (a Function URL or a LAN address can be reached by web pages too)', async () => {
-    const res = await call(server.url, '/', { method: 'POST', body: '{"prompt": "hi"}', headers: { 'content-type': 'text/plain', origin: 'https://evil.example' } });
+    const res = await call(server.url, '/', { method: 'POST', body: '{"prompt": "hi"}', headers: { 'content-type': 'text/plain', 'origin': 'https://evil.example' } });
     expectError(res, 415, 'unsupported_media_type');
   });
 });
@@ -236,7 +238,7 @@ describe('10: status codes of malformed, oversized and slow requests; HEAD', () 
 
   test('headers that stop halfway: 408 once LLM_REQUEST_TIMEOUT_SECONDS has passed (was 400)', async () => {
     const started = Date.now();
-    const res = await rawExchange(server.port, { head: `POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl` });
+    const res = await rawExchange(server.port, { head: 'POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: appl' });
     expectError(res, 408, 'request_timeout');
     expect(res.headers.connection).toBe('close');
     expect(res.closed).toBe(true);
@@ -272,9 +274,11 @@ describe('10: status codes of malformed, oversized and slow requests; HEAD', () 
   });
 
   test('the timeout is for receiving the request only: an answer streamed for longer is not cut', async () => {
-    const streamServer = await startServer({ env: {
-      LLM_MODEL_PATH: endless.path, LLM_REQUEST_TIMEOUT_SECONDS: '1', LLM_MAX_GENERATION_SECONDS: '3', LLM_CONTEXT_SIZE: '16384', LLM_MAX_TOKENS: '15000',
-    } });
+    const streamServer = await startServer({
+      env: {
+        LLM_MODEL_PATH: endless.path, LLM_REQUEST_TIMEOUT_SECONDS: '1', LLM_MAX_GENERATION_SECONDS: '3', LLM_CONTEXT_SIZE: '16384', LLM_MAX_TOKENS: '15000',
+      },
+    });
     try {
       const started = Date.now();
       const res = await post(streamServer.url, '/v1/chat/completions', { ...CHAT, stream: true });
