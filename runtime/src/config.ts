@@ -1,6 +1,7 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { normalizeOrigin } from './http/origin.js';
 // The pinned default model (local use); the model-source code enforces its checksum when downloading it.
 import { DEFAULT_MODEL_URL } from './model-source/index.js';
 
@@ -31,6 +32,8 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_DEADLINE_MARGIN_MS', default: '1500', description: 'Stop generating this long before the Lambda invocation deadline (x-amzn-lambda-context), so the answer so far can still be sent.' },
   { name: 'LLM_QUEUE_SIZE', default: '4', description: 'Requests allowed to wait behind the running generation; more get 429 with Retry-After.' },
   { name: 'LLM_MAX_BODY_BYTES', default: '1048576', description: 'Request body cap in bytes; larger bodies get 413.' },
+  { name: 'LLM_REQUEST_TIMEOUT_SECONDS', default: '300', description: 'Time a client has to send a whole request, headers and body; a slower one gets 408 and the connection is closed. The headers alone must arrive within 60 s (or this value when it is shorter).' },
+  { name: 'LLM_ALLOWED_ORIGINS', default: 'unset (no other site)', description: 'Web origins whose pages may call the API from a browser, comma-separated (https://app.example.com,http://localhost:3000), or * for any: they get CORS answers (preflight included). When HOST is a loopback address, requests from any other origin, and requests whose Host is not a loopback name, get 403.' },
   { name: 'LLM_API_KEY', default: 'unset', description: 'Bearer key every route but /health and the chat page files requires (local use). Set but blank is refused at start (never silently open).' },
   { name: 'LLM_API_KEY_SECRET_ARN', default: 'unset', description: 'Secrets Manager secret holding the bearer key, read once at start (SecretString is the key, or JSON with an "apiKey" field; endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER).' },
   { name: 'LLM_LOG_PROMPTS', default: 'false', description: '"true" adds prompt and answer text to the request log lines.' },
@@ -61,6 +64,10 @@ export interface Config {
   readonly deadlineMarginMs: number;
   readonly queueSize: number;
   readonly maxBodyBytes: number;
+  /** Whole request (headers and body) deadline, LLM_REQUEST_TIMEOUT_SECONDS. */
+  readonly requestTimeoutSeconds: number;
+  /** Normalized origins (or `*`) allowed to call from a browser, LLM_ALLOWED_ORIGINS. */
+  readonly allowedOrigins: readonly string[];
   readonly apiKey?: string;
   readonly apiKeySecretArn?: string;
   readonly logPrompts: boolean;
@@ -131,6 +138,23 @@ function hookPath(env: Env, name: string): string | undefined {
     throw new ConfigError(name, `"${path}" is one of the server's own routes; use a path of its own such as /_snapstart/before-checkpoint`);
   }
   return path;
+}
+
+/** LLM_ALLOWED_ORIGINS: each entry an origin (normalized as browsers send it) or `*`. */
+function allowedOrigins(env: Env): readonly string[] {
+  const name = 'LLM_ALLOWED_ORIGINS';
+  const entries = (text(env, name) ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return entries.map((entry) => {
+    if (entry === '*') return entry;
+    if (entry.toLowerCase() === 'null') {
+      throw new ConfigError(name, '"null" is the origin of sandboxed frames and local files, which any web page can create; it cannot be allowed');
+    }
+    const origin = normalizeOrigin(entry);
+    if (origin === undefined) {
+      throw new ConfigError(name, `expected origins such as https://app.example.com or http://localhost:3000 (scheme, host, optional port, no path), or *; got "${entry}"`);
+    }
+    return origin;
+  });
 }
 
 /**
@@ -212,6 +236,8 @@ export function loadConfig(env: Env = process.env): Config {
     deadlineMarginMs: integer(env, 'LLM_DEADLINE_MARGIN_MS', 1500, 0, 600_000),
     queueSize: integer(env, 'LLM_QUEUE_SIZE', 4, 0, 10_000),
     maxBodyBytes: integer(env, 'LLM_MAX_BODY_BYTES', 1_048_576, 1024, 1_073_741_824),
+    requestTimeoutSeconds: integer(env, 'LLM_REQUEST_TIMEOUT_SECONDS', 300, 1, 3600),
+    allowedOrigins: allowedOrigins(env),
     apiKey,
     apiKeySecretArn,
     logPrompts: boolean(env, 'LLM_LOG_PROMPTS'),

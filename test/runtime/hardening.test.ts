@@ -22,7 +22,7 @@ function fireAndClose(port: number, requestId: string, body: unknown): Promise<v
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => {
-      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-request-id: ${requestId}\r\nContent-Type: application/json\r\n` +
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nx-request-id: ${requestId}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`, () => {
         socket.destroy();
         resolve();
@@ -181,7 +181,7 @@ describe('examined: Retry-After and malformed HTTP behind a streamed answer', ()
     const received = await new Promise<string>((resolve, reject) => {
       let text = '';
       const socket = net.connect(server.port, '127.0.0.1', () => {
-        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
         setTimeout(() => socket.write('THIS IS NOT HTTP\r\n\r\n'), 100);
       });
       socket.setEncoding('utf8');
