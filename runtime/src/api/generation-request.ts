@@ -1,13 +1,14 @@
 import { invalidRequest } from '../http/api-error.js';
 import type { ChatMessage, Sampling } from '../engine/types.js';
 import { Fields } from './fields.js';
-import { checkJsonSchema } from './json-schema-check.js';
+import { normaliseJsonSchema } from './json-schema/index.js';
 import { checkToolConversation, parseTools, pastToolCalls, type ToolRequest } from './tools.js';
 import { ownValue } from '../own-property.js';
 
 export type ResponseFormat =
   | { readonly type: 'text' }
   | { readonly type: 'json_object' }
+  /** `schema` is already in node-llama-cpp's subset (json-schema/index.ts), never looser than the one sent. */
   | { readonly type: 'json_schema'; readonly schema: Readonly<Record<string, unknown>> };
 
 /** Everything a generation route needs, validated; `messages` for chats, `prompt` for raw completions. */
@@ -106,8 +107,7 @@ function responseFormat(fields: Fields): ResponseFormat {
     jsonSchema.string('name');
     jsonSchema.boolean('strict');
     jsonSchema.object('schema', { required: true });
-    const schema = jsonSchema.raw('schema') as Record<string, unknown>;
-    checkJsonSchema(schema, jsonSchema.param('schema'));
+    const schema = normaliseJsonSchema(jsonSchema.raw('schema') as Record<string, unknown>, jsonSchema.param('schema'));
     return { type, schema };
   }
   throw invalidRequest(`'${format.param('type')}' must be "text", "json_object" or "json_schema", got ${JSON.stringify(type)}.`, format.param('type'));

@@ -1,7 +1,7 @@
 import { invalidRequest } from '../http/api-error.js';
 import type { ChatMessage, PastToolCall, ToolFunction } from '../engine/types.js';
 import { Fields } from './fields.js';
-import { checkJsonSchema } from './json-schema-check.js';
+import { normaliseJsonSchema, WorkBudget } from './json-schema/index.js';
 
 /** OpenAI's tool_choice: none, auto, required, or one named function. */
 export type ToolChoice = 'none' | 'auto' | 'required' | { readonly name: string };
@@ -17,7 +17,7 @@ const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
 const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
-function toolFunction(item: unknown, index: number): ToolFunction {
+function toolFunction(item: unknown, index: number, budget: WorkBudget): ToolFunction {
   const param = `tools[${index}]`;
   if (!isObject(item)) throw invalidRequest(`'${param}' must be an object like {"type": "function", "function": {...}}.`, param, 'invalid_type');
   const tool = new Fields(item, param);
@@ -31,8 +31,9 @@ function toolFunction(item: unknown, index: number): ToolFunction {
   const description = fn.string('description');
   fn.boolean('strict');
   fn.object('parameters');
-  const parameters = fn.raw('parameters') as Record<string, unknown> | undefined;
-  if (parameters !== undefined) checkJsonSchema(parameters, fn.param('parameters'));
+  const sent = fn.raw('parameters') as Record<string, unknown> | undefined;
+  // The prompt's function documentation and the call's grammar both come from the normalised schema.
+  const parameters = sent === undefined ? undefined : normaliseJsonSchema(sent, fn.param('parameters'), budget);
   return { name, description, parameters };
 }
 
@@ -62,7 +63,9 @@ function toolChoice(fields: Fields, functions: readonly ToolFunction[]): ToolCho
 /** `tools`, `tool_choice` and `parallel_tool_calls` of a chat request (the legacy `functions` stays refused). */
 export function parseTools(fields: Fields): ToolRequest {
   const list = fields.array('tools') ?? [];
-  const functions = list.map(toolFunction);
+  // One budget for all the functions: many small schemas cost what one big one does.
+  const budget = new WorkBudget();
+  const functions = list.map((item, index) => toolFunction(item, index, budget));
   const seen = new Set<string>();
   functions.forEach((fn, index) => {
     if (seen.has(fn.name)) throw invalidRequest(`'tools[${index}].function.name' repeats ${JSON.stringify(fn.name)}.`, `tools[${index}].function.name`);

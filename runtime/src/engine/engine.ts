@@ -4,6 +4,7 @@ import {
   type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
 import { freshSeed } from '../entropy.js';
+import { installExactJsonGrammar } from './exact-json-grammar.js';
 import { OutputCollector } from './output-collector.js';
 import { chatHistory, chatModelFunctions, forcingFunctionCall, ToolCallCollector, wrapperCallsFunctions } from './tool-calls.js';
 import type { ChatMessage, EngineStop, GenerationOutcome, GenerationSettings, Sampling, ToolFunction } from './types.js';
@@ -69,8 +70,8 @@ export class Engine {
   private forcedChat?: LlamaChat;
 
   /** Loads llama.cpp's native bindings (about 0.6 s): independent of the model, so it runs alongside finding it. */
-  static startLlama(options: LlamaOptions): Promise<Llama> {
-    return getLlama({
+  static async startLlama(options: LlamaOptions): Promise<Llama> {
+    const llama = await getLlama({
       gpu: false,
       // A prebuilt binary or nothing: building would try to download llama.cpp at run time.
       build: 'never',
@@ -81,6 +82,9 @@ export class Engine {
         if (text !== '') options.log({ level, event: 'llama_cpp', message: text });
       },
     });
+    // JSON-schema grammars exactly as JSON Schema and node-llama-cpp's own argument check read them.
+    installExactJsonGrammar(llama);
+    return llama;
   }
 
   static async load(options: EngineOptions): Promise<Engine> {
@@ -224,8 +228,8 @@ export class Engine {
     return this.jsonGrammarPromise;
   }
 
+  /** A grammar for a schema already in node-llama-cpp's subset (api/json-schema normalises it). */
   async jsonSchemaGrammar(schema: Readonly<Record<string, unknown>>): Promise<LlamaGrammar> {
-    // The schema was checked to be an object; node-llama-cpp checks the supported subset itself.
     return this.llama.createGrammarForJsonSchema(schema as never);
   }
 

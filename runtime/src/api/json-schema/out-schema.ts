@@ -1,0 +1,30 @@
+/**
+ * A schema in node-llama-cpp 3.21.1's subset (utils/gbnfJson/types.d.ts): each node is exactly one of
+ * {$ref}, {oneOf}, {const}, {enum}, {type: "object"...}, {type: "array"...}, {type: "string", minLength,
+ * maxLength | format}, or {type: basic types}, optionally with a `description` (shown to the model in a
+ * function's documentation). Its grammar and its validator of function-call arguments both read it.
+ */
+export type OutSchema = Record<string, unknown>;
+
+/**
+ * Any JSON value, built from the subset: node-llama-cpp writes an array without `items` and an object with
+ * `additionalProperties: true` with its own any-value rule (and a schema with no usable type as `null`).
+ */
+export function anyValue(): OutSchema {
+  return { oneOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'array' }, { type: 'object', additionalProperties: true }] };
+}
+
+export function withDescription(schema: OutSchema, description: unknown): OutSchema {
+  if (typeof description !== 'string' || description === '' || schema.description !== undefined) return schema;
+  return { ...schema, description };
+}
+
+/** One alternative as itself; several as a oneOf (node-llama-cpp's oneOf accepts the first that matches: anyOf). */
+export function union(alternatives: readonly OutSchema[]): OutSchema {
+  const flat = alternatives.flatMap((alternative) => isBareUnion(alternative) ? alternative.oneOf as OutSchema[] : [alternative]);
+  return flat.length === 1 ? flat[0] : { oneOf: flat };
+}
+
+function isBareUnion(schema: OutSchema): boolean {
+  return Array.isArray(schema.oneOf) && Object.keys(schema).every((key) => key === 'oneOf' || key === 'description');
+}
