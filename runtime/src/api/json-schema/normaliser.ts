@@ -2,6 +2,7 @@ import { arraySchema } from './arrays.js';
 import type { WorkBudget } from './budget.js';
 import { DisjointnessCheck } from './disjoint.js';
 import { KEYWORDS_BY_TYPE, REFUSED, type JsonType } from './keywords.js';
+import { keepFiniteValues } from './finite-values.js';
 import { checkLeftRecursion } from './left-recursion.js';
 import { MAX_DEPTH, MAX_INLINE_HOPS } from './limits.js';
 import { literalSchema } from './literals.js';
@@ -44,6 +45,7 @@ export class SchemaNormaliser {
     }
     if (Object.keys(this.definitions).length === 0) return root;
     checkLeftRecursion(root, this.definitions, this.param);
+    keepFiniteValues(root, this.definitions, this.param, this.budget);
     // node-llama-cpp reads $defs on references, alternatives, objects and arrays only.
     const holdsDefinitions = root.$ref !== undefined || root.oneOf !== undefined || root.type === 'object' || root.type === 'array';
     return holdsDefinitions ? { ...root, $defs: this.definitions } : { oneOf: [root], $defs: this.definitions };

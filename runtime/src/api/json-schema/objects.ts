@@ -1,7 +1,7 @@
 import type { WorkBudget } from './budget.js';
 import { MAX_REPETITIONS } from './limits.js';
 import { checkLiteralString } from './literals.js';
-import { anyValue, type OutSchema } from './out-schema.js';
+import { anyValue, optionalProperties, type OutSchema } from './out-schema.js';
 import { childPath, isRawObject, own, type RawObject } from './raw-schema.js';
 import { refuse, shown } from './refusal.js';
 import { countKeyword } from './values.js';
@@ -87,7 +87,9 @@ export function objectSchema(node: RawObject, param: string, child: Child, budge
   }
   const properties: Record<string, OutSchema> = {};
   for (const [name, schema, path] of written) properties[name] = schema === true || schema === undefined ? anyValue() : child(schema, path);
-  return { type: 'object', properties };
+  const result = { type: 'object', properties };
+  optionalProperties.set(result, new Set(written.filter(([, , , isRequired]) => !isRequired).map(([name]) => name)));
+  return result;
 }
 
 /** An object of entries only (a map, e.g. pydantic's dict[str, int]): keys are any string. */

@@ -6,6 +6,9 @@
  */
 export type OutSchema = Record<string, unknown>;
 
+/** The properties of an object schema that JSON Schema lets be absent (node-llama-cpp writes them all). */
+export const optionalProperties = new WeakMap<OutSchema, ReadonlySet<string>>();
+
 /**
  * Any JSON value, built from the subset: node-llama-cpp writes an array without `items` and an object with
  * `additionalProperties: true` with its own any-value rule (and a schema with no usable type as `null`).
@@ -14,9 +17,10 @@ export function anyValue(): OutSchema {
   return { oneOf: [{ type: ['string', 'number', 'boolean', 'null'] }, { type: 'array' }, { type: 'object', additionalProperties: true }] };
 }
 
+/** Adds the description in place: every output node is a fresh object, and a copy would lose optionalProperties. */
 export function withDescription(schema: OutSchema, description: unknown): OutSchema {
-  if (typeof description !== 'string' || description === '' || schema.description !== undefined) return schema;
-  return { ...schema, description };
+  if (typeof description === 'string' && description !== '' && schema.description === undefined) schema.description = description;
+  return schema;
 }
 
 /** One alternative as itself; several as a oneOf (node-llama-cpp's oneOf accepts the first that matches: anyOf). */
