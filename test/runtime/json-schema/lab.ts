@@ -1,6 +1,7 @@
-/** Runs test/runtime/json-schema/schema-lab.mjs on the built runtime (see there). */
-import { execFileSync } from 'node:child_process';
+/** Talks to test/runtime/json-schema/schema-lab.mjs (see there), one child process per test file. */
+import { ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import * as path from 'node:path';
+import { createInterface } from 'node:readline';
 
 const RUNTIME_DIST = path.join(__dirname, '..', '..', '..', 'runtime', 'dist');
 const LAB = path.join(__dirname, 'schema-lab.mjs');
@@ -18,12 +19,36 @@ export interface LabResult {
   readonly texts?: ReadonlyArray<{ readonly text: string; readonly grammar: boolean; readonly validator: string }>;
 }
 
-export function runLab(cases: readonly LabCase[]): LabResult[] {
-  const output = execFileSync(process.execPath, [LAB, RUNTIME_DIST], { input: JSON.stringify({ cases }), maxBuffer: 64 * 1024 * 1024 });
-  return JSON.parse(output.toString('utf8')) as LabResult[];
-}
+export class SchemaLab {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly waiting: Array<(line: string) => void> = [];
+  private stderr = '';
 
-/** One schema, normalised (or refused). */
-export function normalise(schema: unknown, param = 'schema'): LabResult {
-  return runLab([{ schema, param }])[0];
+  constructor() {
+    this.child = spawn(process.execPath, [LAB, RUNTIME_DIST], { stdio: ['pipe', 'pipe', 'pipe'] });
+    createInterface({ input: this.child.stdout }).on('line', (line) => this.waiting.shift()?.(line));
+    this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
+    this.child.on('exit', () => {
+      for (const reject of this.waiting.splice(0)) reject(JSON.stringify({ labExited: this.stderr }));
+    });
+  }
+
+  async run(cases: readonly LabCase[]): Promise<LabResult[]> {
+    const line = await new Promise<string>((resolve) => {
+      this.waiting.push(resolve);
+      this.child.stdin.write(`${JSON.stringify({ cases })}\n`);
+    });
+    const parsed = JSON.parse(line);
+    if (!Array.isArray(parsed)) throw new Error(`schema lab failed: ${parsed.labExited}`);
+    return parsed as LabResult[];
+  }
+
+  /** One schema, normalised (or refused). */
+  async normalise(schema: unknown, param = 'schema'): Promise<LabResult> {
+    return (await this.run([{ schema, param }]))[0];
+  }
+
+  stop(): void {
+    this.child.stdin.end();
+  }
 }
