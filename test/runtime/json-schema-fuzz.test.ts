@@ -4,7 +4,8 @@
  * through response_format and through a tool forced with tool_choice "required". Every answer must be a
  * 400 naming a keyword, or JSON that ajv accepts against the schema as sent (formats asserted); an answer
  * cut by max_tokens is counted apart; a 5xx fails the test. The figures are printed for the closing note.
- * FUZZ_SEED is committed: a failure names the schema index and the sampling seed, and reproduces.
+ * FUZZ_SEED is committed: a failure names the schema index and the sampling seed, and reproduces. To explore
+ * further, FUZZ_SEED and FUZZ_SCHEMAS in the environment override the defaults (CI sets neither).
  */
 import { ServerHandle, startServer } from './harness';
 import { post } from './http-client';
@@ -13,9 +14,9 @@ import { closingTokenBias } from './json-schema/closing-tokens';
 import { generateSchemas } from './json-schema/schema-generator';
 import { tinyModel } from './models';
 
-const FUZZ_SEED = 20261217;
-const SCHEMAS = 40;
-const SAMPLING_SEEDS = [11, 12];
+const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 20261217);
+const SCHEMAS = Number(process.env.FUZZ_SCHEMAS ?? 40);
+const SAMPLING_SEEDS = [11, 12, 13];
 const MAX_TOKENS = 160;
 
 const tiny = tinyModel();
