@@ -188,6 +188,11 @@ describe('rewrites', () => {
       ['{"a": "x", "b": 1}'], ['{"a": "x"}']);
   });
 
+  test('a property named __proto__ (valid JSON) is a property like any other', async () => {
+    const schema = JSON.parse('{"type": "object", "properties": {"__proto__": {"type": "integer"}}, "required": ["__proto__"]}');
+    await expectGrammar(schema, ['{"__proto__": 1}'], ['{}']);
+  });
+
   test('required names a property absent from properties: written with the additionalProperties schema', async () => {
     await expectGrammar({ type: 'object', properties: { a: { type: 'boolean' } }, required: ['b'], additionalProperties: { type: 'integer' } },
       ['{"a": true, "b": 2}'], ['{"a": true}', '{"a": true, "b": "x"}']);
@@ -228,6 +233,13 @@ describe('rewrites', () => {
     expect((await normalise(schema)).normalised).toEqual({ type: 'object', description: 'D', properties: { a: { type: 'string', description: 'the a' } } });
   });
 
+  test('equal alternatives are written once (each copy would be one more llama.cpp parse stack)', async () => {
+    const $defs: Record<string, unknown> = { d40: { type: 'integer' } };
+    for (let i = 0; i < 40; i++) $defs[`d${i}`] = { anyOf: [{ $ref: `#/$defs/d${i + 1}` }, { $ref: `#/$defs/d${i + 1}` }] };
+    const result = await expectGrammar({ $defs, $ref: '#/$defs/d0' }, ['7'], ['"7"']);
+    expect(result.normalised!.$defs.d0).toEqual({ $ref: '#/$defs/d1' });
+  });
+
   test('a chain of definitions that reference each other twice is normalised in linear time', async () => {
     const levels = 40;
     const $defs: Record<string, unknown> = { [`d${levels}`]: { type: 'integer' } };
@@ -242,7 +254,14 @@ describe('rewrites', () => {
 describe('refusals name the keyword and its path', () => {
   const nested = (schema: unknown) => ({ type: 'object', properties: { a: schema } });
   const deep = (levels: number): unknown => (levels === 0 ? { type: 'string' } : { type: 'array', items: deep(levels - 1) });
+  const alike = (ref: string, last: string) => ({
+    type: 'object', properties: { next: { anyOf: [{ $ref: ref }, { type: 'null' }] }, [last]: { type: 'string' } }, required: ['next', last],
+  });
+  const nestedAlike: Record<string, unknown> = { d6: { type: 'integer' } };
+  for (let i = 0; i < 6; i++) nestedAlike[`d${i}`] = { anyOf: [alike(`#/$defs/d${i + 1}`, 'a'), alike(`#/$defs/d${i + 1}`, 'b')] };
   const cases: Array<[string, unknown, string]> = [
+    ['recursion through alternatives that begin alike', { $defs: { n: { anyOf: [alike('#/$defs/n', 'a'), alike('#/$defs/n', 'b')] } }, $ref: '#/$defs/n' }, 'schema.$defs.n'],
+    ['alternatives that begin alike nested six deep (2^6 parse stacks)', { $defs: nestedAlike, $ref: '#/$defs/d0' }, 'schema'],
     ['not', nested({ not: { type: 'string' } }), 'schema.properties.a.not'],
     ['if/then/else', nested({ if: { type: 'string' }, then: { minLength: 1 } }), 'schema.properties.a.if'],
     ['pattern', nested({ type: 'string', pattern: '^a' }), 'schema.properties.a.pattern'],

@@ -37,3 +37,9 @@ export const GRAMMAR_INTEGER_LIMIT = 999_999_999_999_999;
  * exponent of at most two digits, so below 1e16 × 1e99.
  */
 export const GRAMMAR_NUMBER_LIMIT = 1e115;
+
+/**
+ * Parse stacks llama.cpp may keep alive at once for one value (ambiguity.ts). Each is checked against every
+ * candidate token at every step; schemas as SDKs write them need one.
+ */
+export const MAX_PARSE_STACKS = 32;

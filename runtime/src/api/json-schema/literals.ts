@@ -1,7 +1,7 @@
 import type { WorkBudget } from './budget.js';
 import type { OutSchema } from './out-schema.js';
 import { isInert } from './keywords.js';
-import { isRawObject, type RawObject } from './raw-schema.js';
+import { isRawObject, setOwn, type RawObject } from './raw-schema.js';
 import { refuse, shown } from './refusal.js';
 import { codePointLength, checkNumericKeywords } from './values.js';
 
@@ -95,7 +95,7 @@ export function literalsAsSchema(values: readonly unknown[], param: string, budg
       const properties: Record<string, OutSchema> = {};
       for (const [key, item] of Object.entries(value)) {
         checkLiteralString(key, param, 'the property name');
-        properties[key] = literalsAsSchema([item], param, budget);
+        setOwn(properties, key, literalsAsSchema([item], param, budget));
       }
       structured.push({ type: 'object', properties });
     } else {

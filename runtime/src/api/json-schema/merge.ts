@@ -1,6 +1,6 @@
 import type { WorkBudget } from './budget.js';
 import { ANNOTATIONS, DEFINITION_CONTAINERS, isInert } from './keywords.js';
-import { jsonEqual, own, type RawObject } from './raw-schema.js';
+import { jsonEqual, own, setOwn, type RawObject } from './raw-schema.js';
 import { refuse } from './refusal.js';
 import { intersectTypes } from './types.js';
 
@@ -25,7 +25,7 @@ export function constrains(schema: RawObject): boolean {
 /** The schema without some keywords. */
 export function without(schema: RawObject, ...keys: string[]): RawObject {
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(schema)) if (!keys.includes(key)) copy[key] = schema[key];
+  for (const key of Object.keys(schema)) if (!keys.includes(key)) setOwn(copy, key, schema[key]);
   return copy;
 }
 
@@ -37,7 +37,8 @@ export function without(schema: RawObject, ...keys: string[]): RawObject {
  * resolved against the whole document, never against the merged object.
  */
 export function mergeSchemas(base: RawObject, extra: RawObject, param: string, budget: WorkBudget): RawObject {
-  const merged: Record<string, unknown> = { ...base };
+  const merged: Record<string, unknown> = {};
+  for (const key of Object.keys(base)) setOwn(merged, key, base[key]);
   for (const group of COUPLED) {
     const inBase = group.filter((key) => own(base, key) !== undefined);
     const inExtra = group.filter((key) => own(extra, key) !== undefined);
@@ -50,9 +51,10 @@ export function mergeSchemas(base: RawObject, extra: RawObject, param: string, b
     budget.spend(param);
     const value = extra[key];
     const existing = own(base, key);
-    if (DEFINITION_CONTAINERS.has(key)) continue;
+    // Definitions stay where the document has them; a root's $id only names the document.
+    if (DEFINITION_CONTAINERS.has(key) || key === '$id') continue;
     if (existing === undefined || ANNOTATIONS.has(key)) {
-      if (existing === undefined) merged[key] = value;
+      if (existing === undefined) setOwn(merged, key, value);
       continue;
     }
     if (jsonEqual(existing, value)) continue;

@@ -1,3 +1,4 @@
+import { checkAmbiguity } from './ambiguity.js';
 import { arraySchema } from './arrays.js';
 import type { WorkBudget } from './budget.js';
 import { DisjointnessCheck } from './disjoint.js';
@@ -46,6 +47,7 @@ export class SchemaNormaliser {
     if (Object.keys(this.definitions).length === 0) return root;
     checkLeftRecursion(root, this.definitions, this.param);
     keepFiniteValues(root, this.definitions, this.param, this.budget);
+    checkAmbiguity(root, this.definitions, this.param, this.budget);
     // node-llama-cpp reads $defs on references, alternatives, objects and arrays only.
     const holdsDefinitions = root.$ref !== undefined || root.oneOf !== undefined || root.type === 'object' || root.type === 'array';
     return holdsDefinitions ? { ...root, $defs: this.definitions } : { oneOf: [root], $defs: this.definitions };

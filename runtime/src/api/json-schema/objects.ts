@@ -2,7 +2,7 @@ import type { WorkBudget } from './budget.js';
 import { MAX_REPETITIONS } from './limits.js';
 import { checkLiteralString } from './literals.js';
 import { anyValue, optionalProperties, type OutSchema } from './out-schema.js';
-import { childPath, isRawObject, own, type RawObject } from './raw-schema.js';
+import { childPath, isRawObject, own, setOwn, type RawObject } from './raw-schema.js';
 import { refuse, shown } from './refusal.js';
 import { countKeyword } from './values.js';
 
@@ -86,7 +86,7 @@ export function objectSchema(node: RawObject, param: string, child: Child, budge
       'extra entries cannot be generated beside declared properties. Declare the properties, or drop minProperties.');
   }
   const properties: Record<string, OutSchema> = {};
-  for (const [name, schema, path] of written) properties[name] = schema === true || schema === undefined ? anyValue() : child(schema, path);
+  for (const [name, schema, path] of written) setOwn(properties, name, schema === true || schema === undefined ? anyValue() : child(schema, path));
   const result = { type: 'object', properties };
   optionalProperties.set(result, new Set(written.filter(([, , , isRequired]) => !isRequired).map(([name]) => name)));
   return result;

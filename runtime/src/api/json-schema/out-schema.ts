@@ -23,9 +23,19 @@ export function withDescription(schema: OutSchema, description: unknown): OutSch
   return schema;
 }
 
-/** One alternative as itself; several as a oneOf (node-llama-cpp's oneOf accepts the first that matches: anyOf). */
+/**
+ * One alternative as itself; several as a oneOf (node-llama-cpp's oneOf accepts the first that matches:
+ * anyOf). Equal alternatives are written once: each copy would be one more parse stack in llama.cpp.
+ */
 export function union(alternatives: readonly OutSchema[]): OutSchema {
-  const flat = alternatives.flatMap((alternative) => isBareUnion(alternative) ? alternative.oneOf as OutSchema[] : [alternative]);
+  const flat: OutSchema[] = [];
+  const seen = new Set<string>();
+  for (const alternative of alternatives.flatMap((each) => isBareUnion(each) ? each.oneOf as OutSchema[] : [each])) {
+    const text = JSON.stringify(alternative);
+    if (seen.has(text)) continue;
+    seen.add(text);
+    flat.push(alternative);
+  }
   return flat.length === 1 ? flat[0] : { oneOf: flat };
 }
 

@@ -10,6 +10,14 @@ export function own(object: RawObject, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(object, key) ? object[key] : undefined;
 }
 
+/**
+ * Sets an own, enumerable property: plain assignment of "__proto__" would set the prototype instead, and a
+ * property of that name (valid in JSON) would vanish from the schema.
+ */
+export function setOwn<T>(object: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Path of a named child for error messages: `.properties.age`, or `.properties["a b"]` when the name needs it. */
 export function childPath(param: string, keyword: string, name?: string | number): string {
   if (name === undefined) return `${param}.${keyword}`;
