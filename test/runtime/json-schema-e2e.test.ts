@@ -26,10 +26,15 @@ afterAll(async () => {
 });
 
 const ask = (extra: Record<string, unknown>, seed: number) => post(server.url, '/v1/chat/completions', {
-  messages: [{ role: 'user', content: 'Fill it in.' }], temperature: 1, seed, max_tokens: 300,
+  messages: [{ role: 'user', content: 'Fill it in.' }],
+  temperature: 1,
+  seed,
+  max_tokens: 300,
   // No reasoning: a random model's thoughts would use up max_tokens before the grammar-bound answer starts;
   // and a random model rarely samples the quote that ends a string: favour it (and the brackets) a little.
-  max_reasoning_tokens: 0, logit_bias: closingTokenBias(), ...extra,
+  max_reasoning_tokens: 0,
+  logit_bias: closingTokenBias(),
+  ...extra,
 });
 
 /** Every answer is a 200; every finished one parses and validates against the schema as sent. */

@@ -40,8 +40,12 @@ const PARAM_PREFIX: Readonly<Record<Route, string>> = {
 
 function request(route: Route, schema: unknown, seed: number): Record<string, unknown> {
   const common = {
-    messages: [{ role: 'user', content: 'Fill it in.' }], temperature: 1, seed, max_tokens: MAX_TOKENS,
-    max_reasoning_tokens: 0, logit_bias: closingTokenBias(),
+    messages: [{ role: 'user', content: 'Fill it in.' }],
+    temperature: 1,
+    seed,
+    max_tokens: MAX_TOKENS,
+    max_reasoning_tokens: 0,
+    logit_bias: closingTokenBias(),
   };
   return route === 'response_format'
     ? { ...common, response_format: { type: 'json_schema', json_schema: { name: 'fuzz', schema } } }

@@ -226,9 +226,15 @@ describe('rewrites', () => {
 
   test('annotations and unknown keywords constrain nothing and are dropped; descriptions stay for the prompt', async () => {
     const schema = {
-      $schema: 'https://json-schema.org/draft/2020-12/schema', $id: 'https://example.invalid/s', $comment: 'c', title: 'T', description: 'D',
-      type: 'object', properties: { a: { type: 'string', title: 'A', description: 'the a', default: 'x', examples: ['y'], deprecated: true, readOnly: true, 'x-extra': 1 } },
-      required: ['a'], additionalProperties: false,
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      $id: 'https://example.invalid/s',
+      $comment: 'c',
+      title: 'T',
+      description: 'D',
+      type: 'object',
+      properties: { a: { 'type': 'string', 'title': 'A', 'description': 'the a', 'default': 'x', 'examples': ['y'], 'deprecated': true, 'readOnly': true, 'x-extra': 1 } },
+      required: ['a'],
+      additionalProperties: false,
     };
     expect((await normalise(schema)).normalised).toEqual({ type: 'object', description: 'D', properties: { a: { type: 'string', description: 'the a' } } });
   });

@@ -6,22 +6,21 @@
  * gives the same schemas, so a fuzz failure reproduces.
  */
 
+import { XorShift32 } from '../../gguf/tensor-data';
+
 type Schema = Record<string, unknown>;
 
-/** mulberry32: small, fast and good enough to pick shapes. */
+/** Picks shapes from the tests' seeded generator (test/gguf's xorshift32). */
 export class Random {
-  private state: number;
+  private readonly source: XorShift32;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
+    this.source = new XorShift32(seed);
   }
 
+  /** Uniform in [0, 1). */
   next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.source.nextU32() / 0x1_0000_0000;
   }
 
   int(min: number, max: number): number {
