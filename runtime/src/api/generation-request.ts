@@ -2,7 +2,7 @@ import { invalidRequest } from '../http/api-error.js';
 import type { ChatMessage, Sampling } from '../engine/types.js';
 import { Fields } from './fields.js';
 import type { RequestShape } from './request-shape.js';
-import { checkJsonSchema } from './json-schema-check.js';
+import { normaliseJsonSchema } from './json-schema/index.js';
 import { pairToolResults, type SentMessage } from './tool-history.js';
 import { parseTools, pastToolCalls, type ToolRequest } from './tools.js';
 import { ownValue } from '../own-property.js';
@@ -10,6 +10,7 @@ import { ownValue } from '../own-property.js';
 export type ResponseFormat =
   | { readonly type: 'text' }
   | { readonly type: 'json_object' }
+  /** `schema` is already in node-llama-cpp's subset (json-schema/index.ts), never looser than the one sent. */
   | { readonly type: 'json_schema'; readonly schema: Readonly<Record<string, unknown>> };
 
 /** Everything a generation route needs, validated; `messages` for chats, `prompt` for raw completions. */
@@ -121,8 +122,7 @@ export function parseResponseFormat(format: Fields | undefined, shape: RequestSh
     jsonSchema.string('description');
     jsonSchema.boolean('strict');
     jsonSchema.object('schema', { required: true });
-    const schema = jsonSchema.raw('schema') as Record<string, unknown>;
-    checkJsonSchema(schema, jsonSchema.param('schema'));
+    const schema = normaliseJsonSchema(jsonSchema.raw('schema') as Record<string, unknown>, jsonSchema.param('schema'));
     return { type, schema };
   }
   throw invalidRequest(`'${format.param('type')}' must be "text", "json_object" or "json_schema", got ${JSON.stringify(type)}.`, format.param('type'));

@@ -2,7 +2,7 @@ import { invalidRequest } from '../http/api-error.js';
 import type { ToolFunction } from '../engine/types.js';
 import { Fields } from './fields.js';
 import type { RequestShape } from './request-shape.js';
-import { checkJsonSchema } from './json-schema-check.js';
+import { normaliseJsonSchema, WorkBudget } from './json-schema/index.js';
 import type { SentToolCall } from './tool-history.js';
 
 /** OpenAI's tool_choice: none, auto, required, or one named function. */
@@ -27,7 +27,7 @@ const TOOL_EXAMPLE: Readonly<Record<RequestShape, string>> = {
 /** The object holding the function's name (and, in `tools`, its description and parameters). */
 const definitionOf = (tool: Fields, shape: RequestShape): Fields => (shape === 'chat' ? tool.object('function', { required: true })! : tool);
 
-function toolFunction(item: unknown, index: number, shape: RequestShape): ToolFunction {
+function toolFunction(item: unknown, index: number, shape: RequestShape, budget: WorkBudget): ToolFunction {
   const param = `tools[${index}]`;
   if (!isObject(item)) throw invalidRequest(`'${param}' must be an object like ${TOOL_EXAMPLE[shape]}.`, param, 'invalid_type');
   const tool = new Fields(item, param);
@@ -45,8 +45,9 @@ function toolFunction(item: unknown, index: number, shape: RequestShape): ToolFu
   const description = fn.string('description');
   fn.boolean('strict');
   fn.object('parameters');
-  const parameters = fn.raw('parameters') as Record<string, unknown> | undefined;
-  if (parameters !== undefined) checkJsonSchema(parameters, fn.param('parameters'));
+  const sent = fn.raw('parameters') as Record<string, unknown> | undefined;
+  // The prompt's function documentation and the call's grammar both come from the normalised schema.
+  const parameters = sent === undefined ? undefined : normaliseJsonSchema(sent, fn.param('parameters'), budget);
   return { name, description, parameters };
 }
 
@@ -76,7 +77,9 @@ function toolChoice(fields: Fields, functions: readonly ToolFunction[], shape: R
 /** `tools`, `tool_choice` and `parallel_tool_calls` (chat's legacy `functions` stays refused by its parser). */
 export function parseTools(fields: Fields, shape: RequestShape = 'chat'): ToolRequest {
   const list = fields.array('tools') ?? [];
-  const functions = list.map((item, index) => toolFunction(item, index, shape));
+  // One budget for all the functions: many small schemas cost what one big one does.
+  const budget = new WorkBudget();
+  const functions = list.map((item, index) => toolFunction(item, index, shape, budget));
   const seen = new Set<string>();
   functions.forEach((fn, index) => {
     const param = shape === 'chat' ? `tools[${index}].function.name` : `tools[${index}].name`;

@@ -5,7 +5,9 @@ import {
 } from 'node-llama-cpp';
 import { freshSeed } from '../entropy.js';
 import { ContextGuard } from './context-guard.js';
+import { installExactJsonGrammar } from './exact-json-grammar.js';
 import { OutputCollector } from './output-collector.js';
+import { partialCharacterTokens } from './whole-character-tokens.js';
 import { chatHistory, chatModelFunctions, forcingFunctionCall, ToolCallCollector, wrapperCallsFunctions } from './tool-calls.js';
 import type { ChatMessage, EngineStop, GenerationOutcome, GenerationSettings, Sampling, ToolFunction } from './types.js';
 
@@ -69,9 +71,12 @@ export class Engine {
   /** The same chat over the same sequence, made to start its answer with a function call (created when first needed). */
   private forcedChat?: LlamaChat;
 
+  /** Found on the first constrained generation (a pass over the vocabulary): see whole-character-tokens.ts. */
+  private partialTokens?: readonly Token[];
+
   /** Loads llama.cpp's native bindings (about 0.6 s): independent of the model, so it runs alongside finding it. */
-  static startLlama(options: LlamaOptions): Promise<Llama> {
-    return getLlama({
+  static async startLlama(options: LlamaOptions): Promise<Llama> {
+    const llama = await getLlama({
       gpu: false,
       // A prebuilt binary or nothing: building would try to download llama.cpp at run time.
       build: 'never',
@@ -82,6 +87,9 @@ export class Engine {
         if (text !== '') options.log({ level, event: 'llama_cpp', message: text });
       },
     });
+    // JSON-schema grammars exactly as JSON Schema and node-llama-cpp's own argument check read them.
+    installExactJsonGrammar(llama);
+    return llama;
   }
 
   static async load(options: EngineOptions): Promise<Engine> {
@@ -141,8 +149,10 @@ export class Engine {
     return { tokens, promptTokens: tokens.length + (bos !== null ? 1 : 0) };
   }
 
-  private samplingOptions(sampling: Sampling) {
-    return samplingOptionsFor(this.model, sampling);
+  /** Sampling options; a grammar or function call also bans tokens that are not whole characters. */
+  private samplingOptions(sampling: Sampling, constrained: boolean) {
+    if (constrained) this.partialTokens ??= partialCharacterTokens(this.model, this.vocabularySize);
+    return samplingOptionsFor(this.model, sampling, constrained ? this.partialTokens! : []);
   }
 
   /** Room left for generated tokens after a prompt of this size (the last slot stays free). */
@@ -157,7 +167,7 @@ export class Engine {
     const guard = new ContextGuard(prepared.history, prepared.promptTokens);
     const outcome = await this.metered(settings, async (collector, signal) => {
       const common = {
-        ...this.samplingOptions(settings.sampling),
+        ...this.samplingOptions(settings.sampling, tools !== undefined || settings.grammar !== undefined),
         maxTokens: settings.maxTokens,
         budgets: settings.maxReasoningTokens !== undefined ? { thoughtTokens: settings.maxReasoningTokens } : undefined,
         signal,
@@ -196,7 +206,7 @@ export class Engine {
   async generateText(prepared: PreparedText, settings: GenerationSettings): Promise<GenerationOutcome> {
     return this.metered(settings, async (collector, signal) => {
       const result = await this.completion.generateCompletionWithMeta(prepared.tokens, {
-        ...this.samplingOptions(settings.sampling),
+        ...this.samplingOptions(settings.sampling, settings.grammar !== undefined),
         maxTokens: settings.maxTokens,
         grammar: settings.grammar,
         signal,
@@ -233,8 +243,8 @@ export class Engine {
     return this.jsonGrammarPromise;
   }
 
+  /** A grammar for a schema already in node-llama-cpp's subset (api/json-schema normalises it). */
   async jsonSchemaGrammar(schema: Readonly<Record<string, unknown>>): Promise<LlamaGrammar> {
-    // The schema was checked to be an object; node-llama-cpp checks the supported subset itself.
     return this.llama.createGrammarForJsonSchema(schema as never);
   }
 
@@ -325,7 +335,7 @@ function toEngineStop(reason: string): EngineStop {
 }
 
 /** OpenAI semantics, not node-llama-cpp's defaults: no top-k, no repeat penalty unless asked for. */
-function samplingOptionsFor(model: LlamaModel, sampling: Sampling) {
+function samplingOptionsFor(model: LlamaModel, sampling: Sampling, banned: readonly Token[]) {
   const penalised = (sampling.frequencyPenalty ?? 0) !== 0 || (sampling.presencePenalty ?? 0) !== 0;
   return {
     temperature: sampling.temperature,
@@ -336,13 +346,14 @@ function samplingOptionsFor(model: LlamaModel, sampling: Sampling) {
     repeatPenalty: penalised
       ? { penalty: 1, frequencyPenalty: sampling.frequencyPenalty ?? 0, presencePenalty: sampling.presencePenalty ?? 0 }
       : false as const,
-    tokenBias: sampling.logitBias !== undefined && sampling.logitBias.size > 0 ? tokenBiasFor(model, sampling.logitBias) : undefined,
+    tokenBias: (sampling.logitBias?.size ?? 0) > 0 || banned.length > 0 ? tokenBiasFor(model, sampling.logitBias, banned) : undefined,
   };
 }
 
-/** OpenAI's logit_bias: added to the token's logit; -100 bans the token. */
-function tokenBiasFor(model: LlamaModel, logitBias: ReadonlyMap<number, number>): TokenBias {
+/** OpenAI's logit_bias: added to the token's logit; -100 bans the token. Banned tokens stay banned whatever the bias. */
+function tokenBiasFor(model: LlamaModel, logitBias: ReadonlyMap<number, number> | undefined, banned: readonly Token[]): TokenBias {
   const bias = new TokenBias(model.tokenizer);
-  for (const [token, value] of logitBias) bias.set(token as Token, value <= -100 ? 'never' : { logit: value });
+  for (const [token, value] of logitBias ?? []) bias.set(token as Token, value <= -100 ? 'never' : { logit: value });
+  for (const token of banned) bias.set(token, 'never');
   return bias;
 }

@@ -39,7 +39,7 @@ export interface ChatMessage {
 export interface ToolFunction {
   readonly name: string;
   readonly description?: string;
-  /** JSON schema of the arguments; undefined = no arguments. */
+  /** JSON schema of the arguments in node-llama-cpp's subset (api/json-schema); undefined = no arguments. */
   readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
