@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { LlmImage } from './images/llm-image';
+import { ManagedInstancesOptions } from './managed-instances/managed-instances-options';
 import { LlmModel } from './models/llm-model';
 
 /**
@@ -159,6 +160,31 @@ export interface LlmFunctionUrlProps {
   readonly reservedConcurrentExecutions?: number;
 
   /**
+   * Execution environments Lambda keeps initialized (the model loaded), so that up to this many concurrent
+   * requests never wait for a cold start. Each deployment then publishes a version, and the Function URL, `url`,
+   * `grantInvokeUrl` and the Lambda metrics move to the alias `live` on it (turning it on or off on a deployed
+   * stack replaces the Function URL, as with `snapStart`). Scale it on a schedule or by utilization with
+   * `llm.alias!.addAutoScaling(...)`. Billed for every second it is configured, busy or not (see "Cold start" in
+   * the README). Not with `snapStart` (Lambda refuses both) nor `managedInstances`; at most
+   * `reservedConcurrentExecutions`.
+   *
+   * @default - none: every instance starts on demand
+   */
+  readonly provisionedConcurrentExecutions?: number;
+
+  /**
+   * Run the function on Lambda Managed Instances: EC2 instances in your VPC, managed by Lambda, each execution
+   * environment decoding `maxConcurrency` answers at once. Priced as the instances plus a management fee, with
+   * at least `minExecutionEnvironments` running at all times: for steady load, not idle or bursty traffic (see
+   * "Steady load" in the README). Needs `vpc` (or a capacity provider of your own). Each deployment publishes a
+   * version, and the Function URL, `url`, `grantInvokeUrl` and the Lambda metrics move to the alias `live` on it.
+   * Not with `snapStart` (a Firecracker feature) nor `provisionedConcurrentExecutions`.
+   *
+   * @default - Lambda's default compute: one request per execution environment, billed per millisecond
+   */
+  readonly managedInstances?: ManagedInstancesOptions;
+
+  /**
    * How long the function's logs are kept. Logs are billed per GB ingested and stored. Not with `logGroup`
    * (set the retention on your log group).
    *
@@ -185,7 +211,8 @@ export interface LlmFunctionUrlProps {
 
   /**
    * Encrypt the function's environment variables at rest with this customer-managed key; the execution
-   * role may `kms:Decrypt` with it.
+   * role may `kms:Decrypt` with it. With `snapStart`, Lambda encrypts the snapshots with this key too: disabling
+   * or deleting it, or taking away the role's access, makes every restore (every cold start) fail.
    *
    * @default - Lambda's AWS managed key
    */
@@ -195,7 +222,9 @@ export interface LlmFunctionUrlProps {
    * Run the function in this VPC. It then reaches AWS services only through a NAT gateway or VPC
    * endpoints: an S3 gateway endpoint for `LlmModel.fromBucket`, a Secrets Manager interface endpoint for a
    * bearer key (`NONE` auth). Logs, metrics, the image pull and environment decryption go through the
-   * Lambda service and need none. The role gets the network-interface actions Lambda needs.
+   * Lambda service and need none. The role gets the network-interface actions Lambda needs. The construct is
+   * then `ec2.IConnectable`: `db.connections.allowDefaultPortFrom(llm)`. With `managedInstances`, the VPC holds
+   * the capacity provider's instances instead (their subnets need a route out: a NAT gateway).
    *
    * @default - not in a VPC
    */
@@ -220,7 +249,10 @@ export interface LlmFunctionUrlProps {
    * An execution role of your own (permission boundaries, naming rules). The construct always attaches its
    * own customer-managed policy (`runtimePolicy`) to it, holding exactly the statements it needs (logs, the
    * model object, the key secret, X-Ray with `tracing`) and nothing else; the policy resource names the role,
-   * so this holds for a role imported with `mutable: false` too. It must be assumable by `lambda.amazonaws.com`.
+   * so this holds for a role imported with `mutable: false` too. Grants you make to the construct
+   * (`bucket.grantRead(llm)`) go to the role's default policy, as in aws-cdk-lib; an immutable role takes none
+   * of them, and the construct warns at synth, naming each grant that added nothing (attach those to the role
+   * yourself). It must be assumable by `lambda.amazonaws.com`.
    *
    * @default - a role of the construct's own with no managed policies
    */
@@ -271,8 +303,10 @@ export interface LlmFunctionUrlProps {
   readonly metricsNamespace?: string;
 
   /**
-   * Requests that may wait behind the running generation (each instance generates one answer at a time);
-   * more get HTTP 429 with `Retry-After`. 0-10000.
+   * Requests that may wait behind the running generation; more get HTTP 429 with `Retry-After`. 0-10000. On
+   * Lambda it has no effect: Lambda sends an execution environment one request at a time (on Managed Instances,
+   * at most `maxConcurrency`), so no request ever waits in the runtime's queue. It applies where the same image
+   * serves HTTP directly (a container host, a laptop).
    *
    * @default 4
    */
