@@ -1,7 +1,7 @@
 import { Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { ManagedInstancesOptions, MemoryPerVcpu } from './managed-instances-options';
 import { NetworkPlacement } from '../network';
 import { RuntimeBounds } from '../runtime-contract';
@@ -90,6 +90,22 @@ export function managedInstancesSettings(options: ManagedInstancesOptions, conte
   };
 }
 
+/** cdk-nag's finding for the operator role's AWS managed policy. */
+const OPERATOR_POLICY_FINDING = 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator]';
+
+/**
+ * aws-cdk-lib's operator role carries AWS's managed policy: it holds the EC2 actions Lambda needs to launch and
+ * manage the instances, and AWS extends it as the service changes (it did twice in 2026), so a copy of its
+ * statements in a policy of the construct's own would go stale and break instance launches. The finding is
+ * acknowledged on that role, for that policy only. `Validations.acknowledge` refuses an id with more than one
+ * "::" (the policy ARN has several), so the acknowledgement is recorded the way it records one itself.
+ */
+function acknowledgeOperatorPolicy(operatorRole: IConstruct): void {
+  operatorRole.node.addMetadata(Validations.ACKNOWLEDGED_RULES_METADATA_KEY, {
+    [`annotation::${OPERATOR_POLICY_FINDING}`]: 'The operator role of a Lambda Managed Instances capacity provider uses AWS\'s AWSLambdaManagedEC2ResourceOperator policy, which AWS keeps up to date with the EC2 actions Lambda needs to run the instances; a copy would go stale.',
+  });
+}
+
 /** Where the function's execution environments run. */
 export interface ManagedInstancesPlacement {
   readonly capacityProvider: lambda.ICapacityProvider;
@@ -119,13 +135,7 @@ export function capacityProviderFor(scope: Construct, options: ManagedInstancesO
     architectures: [architecture],
     maxVCpuCount: options.maxVcpuCount,
   });
-  // aws-cdk-lib's operator role carries AWS's managed policy: it holds the EC2 actions Lambda needs to launch
-  // and manage the instances, and AWS extends it as the service changes (it did twice in 2026), so a copy of
-  // its statements in a policy of the construct's own would go stale and break instance launches.
-  Validations.of(capacityProvider.node.findChild('OperatorRole')).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AWSLambdaManagedEC2ResourceOperator]',
-    reason: 'The operator role of a Lambda Managed Instances capacity provider uses AWS\'s AWSLambdaManagedEC2ResourceOperator policy, which AWS keeps up to date with the EC2 actions Lambda needs to run the instances; a copy would go stale.',
-  });
+  acknowledgeOperatorPolicy(capacityProvider.node.findChild('OperatorRole'));
   return { capacityProvider, connections: new ec2.Connections({ securityGroups }) };
 }
 

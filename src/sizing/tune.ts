@@ -86,20 +86,20 @@ export function tune(inputs: TuningInputs): Tuning {
   let memoryMb: number;
   if (inputs.memorySizeMb !== undefined) {
     memoryMb = inputs.memorySizeMb;
-    requireWholeNumber('memorySize', memoryMb, shape.minMemoryMb, shape.maxMemoryMb, ' MB', `${shape.name}'s memory limits`);
+    requireWholeNumber('memorySize', memoryMb, shape.minMemoryMb, shape.maxMemoryMb, ' MB', `${shape.possessive} memory limits`);
     if (memoryMb < hardMinimum) {
-      throw new Error(`memorySize: ${memoryMb} MB cannot hold the model: ${needs} (${shape.name}'s limit: ${shape.maxMemoryMb} MB)`);
+      throw new Error(`memorySize: ${memoryMb} MB cannot hold the model: ${needs} (${shape.possessive} limit: ${shape.maxMemoryMb} MB)`);
     }
     if (memoryMb < recommended) {
       warnings.push(`memorySize ${memoryMb} MB is below the ${recommended} MB the tuner recommends for this model and ${caches}: the function may run out of memory`);
     }
   } else {
     if (hardMinimum > shape.maxMemoryMb) {
-      throw new Error(`model: ${needs}, more than ${shape.name}'s memory limit of ${shape.maxMemoryMb} MB; use a smaller model or quantization, or a smaller contextSize`);
+      throw new Error(`model: ${needs}, more than ${shape.possessive} memory limit of ${shape.maxMemoryMb} MB; use a smaller model or quantization, or a smaller contextSize`);
     }
     memoryMb = tunedMemoryMb(inputs.modelBytes, kvMb, inputs.threads, shape);
     if (recommended > shape.maxMemoryMb) {
-      warnings.push(`the model needs ${recommended} MB with the tuner's headroom; it gets ${shape.name}'s maximum of ${shape.maxMemoryMb} MB, which leaves little room`);
+      warnings.push(`the model needs ${recommended} MB with the tuner's headroom; it gets ${shape.possessive} maximum of ${shape.maxMemoryMb} MB, which leaves little room`);
     }
   }
 
