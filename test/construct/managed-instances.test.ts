@@ -109,7 +109,9 @@ describe('managedInstances: {} with a vpc (a capacity provider of the construct\
 
 describe('options', () => {
   test('maxConcurrency, memoryPerVcpu, threads and the execution environments', () => {
-    const options = { maxConcurrency: 8, memoryPerVcpu: MemoryPerVcpu.FOUR_GIB, minExecutionEnvironments: 4, maxExecutionEnvironments: 10, maxVcpuCount: 48 };
+    const options = {
+      maxConcurrency: 8, memoryPerVcpu: MemoryPerVcpu.FOUR_GIB, minExecutionEnvironments: 4, maxExecutionEnvironments: 10, maxVcpuCount: 48,
+    };
     const { template, llm } = build(options, { threads: 3 });
     const fn = only(template, 'AWS::Lambda::Function').Properties;
     expect(fn.CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig)
