@@ -48,16 +48,18 @@ export interface LlmFunctionUrlProps {
 
   /**
    * Memory in MB (128-10240). Lambda gives CPU in proportion: one vCPU per 1,769 MB. You pay per GB-second,
-   * so more memory costs more per second but generates faster.
+   * so more memory costs more per second but generates faster. With `managedInstances`: 2048-32768, and the
+   * vCPUs are whole, at `memoryPerVcpu` each.
    *
-   * @default - model file + KV cache for `contextSize` + 512 MB runtime + 10% headroom, rounded up to
-   * 64 MB, and at least the memory that gives `threads` vCPUs (2 vCPUs, 3,584 MB, when `threads` is not set)
+   * @default - model file + KV cache for `contextSize` (one per `maxConcurrency` with `managedInstances`) +
+   * 512 MB runtime + 10% headroom, rounded up to 64 MB (to whole vCPUs with `managedInstances`), and at least
+   * the memory that gives `threads` vCPUs (2 vCPUs, 3,584 MB, when `threads` is not set)
    */
   readonly memorySize?: number;
 
   /**
    * CPU threads llama.cpp uses. Setting it also raises the tuned memory to give that many vCPUs
-   * (1-6; 6 means the maximum of 10,240 MB).
+   * (1-6; 6 means the maximum of 10,240 MB; with `managedInstances`, up to 32 GB's worth at `memoryPerVcpu`).
    *
    * @default - the whole vCPUs of the memory share (memory / 1,769 MB, at least 1)
    */
@@ -372,7 +374,8 @@ export interface LlmFunctionUrlProps {
    * restore (per GB) - see "Cold start" in the README. Needs the model in the image (not
    * `LlmModel.fromBucket`) and /tmp at 512 MB; deployments take a few minutes longer while the snapshot is made.
    * With a prebuilt `image`, build it from the runtime Dockerfile's `snapstart` target (`--target snapstart`,
-   * which adds the label Lambda requires), or publishing the version fails.
+   * which adds the label Lambda requires), or publishing the version fails. Not with
+   * `provisionedConcurrentExecutions` (Lambda refuses both) nor `managedInstances` (not Firecracker microVMs).
    *
    * @default false
    */
