@@ -102,7 +102,7 @@ describe('the environment variables', () => {
   test('valid settings parse to what they say; defaults follow the table', () => {
     const script = `import("./dist/config.js").then((m) => process.stdout.write(JSON.stringify([
       m.loadConfig({}),
-      m.loadConfig({ PORT: '9000', LLM_THREADS: '3', LLM_LOG_PROMPTS: 'TRUE', LLM_USE_MMAP: 'true', LLM_WEB_UI: 'false', LLM_MODEL_SHA256: '${'A'.repeat(64)}', HOME: '/nonexistent' }),
+      m.loadConfig({ PORT: '9000', LLM_THREADS: '3', LLM_PARALLEL: '4', LLM_LOG_PROMPTS: 'TRUE', LLM_USE_MMAP: 'true', LLM_WEB_UI: 'false', LLM_MODEL_SHA256: '${'A'.repeat(64)}', HOME: '/nonexistent' }),
     ])))`;
     const [defaults, custom] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: RUNTIME_DIR, encoding: 'utf8' }));
     expect(defaults).toMatchObject({
@@ -119,10 +119,11 @@ describe('the environment variables', () => {
       metricsNamespace: 'LlmFunctionUrl',
       functionName: 'local',
       threads: os.availableParallelism(),
+      parallel: 1,
       webUi: true,
     });
     expect(defaults.modelUrl).toMatch(/DeepSeek-R1-Distill-Qwen-1\.5B-Q4_K_M\.gguf$/);
-    expect(custom).toMatchObject({ port: 9000, threads: 3, logPrompts: true, useMmap: true, webUi: false, modelSha256: 'a'.repeat(64) });
+    expect(custom).toMatchObject({ port: 9000, threads: 3, parallel: 4, logPrompts: true, useMmap: true, webUi: false, modelSha256: 'a'.repeat(64) });
     // HOME not writable: downloads go under the temporary folder.
     expect(custom.modelCacheDir).toBe(path.join(os.tmpdir(), 'llm-function-url', 'models'));
   });
