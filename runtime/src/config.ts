@@ -27,6 +27,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_MODEL_ID', default: 'the model file name without .gguf', description: 'Model id reported by /v1/models and in every response.' },
   { name: 'LLM_CONTEXT_SIZE', default: '4096', description: 'Context size in tokens (prompt + answer). llama.cpp rounds it up to a multiple of 256; the effective size is logged at start.' },
   { name: 'LLM_THREADS', default: 'os.availableParallelism()', description: 'CPU threads used to evaluate the model.' },
+  { name: 'LLM_PARALLEL', default: '1', description: 'Generations decoded at once (1-64), each holding a sequence with a KV cache of its own of LLM_CONTEXT_SIZE tokens. The construct sets it to managedInstances.maxConcurrency on Lambda Managed Instances.' },
   { name: 'LLM_MAX_TOKENS', default: '2048', description: 'Upper bound for max_tokens / max_completion_tokens, and the value used when a request gives none.' },
   { name: 'LLM_MAX_GENERATION_SECONDS', default: '0', description: 'Wall-clock cap per generation in seconds (0 = no cap); a capped answer ends with finish_reason "length".' },
   { name: 'LLM_DEADLINE_MARGIN_MS', default: '1500', description: 'Stop generating this long before the Lambda invocation deadline (x-amzn-lambda-context), so the answer so far can still be sent.' },
@@ -59,6 +60,8 @@ export interface Config {
   readonly modelId?: string;
   readonly contextSize: number;
   readonly threads: number;
+  /** Generations decoded at once, each with a sequence of its own (LLM_PARALLEL). */
+  readonly parallel: number;
   readonly maxTokens: number;
   readonly maxGenerationSeconds: number;
   readonly deadlineMarginMs: number;
@@ -231,6 +234,7 @@ export function loadConfig(env: Env = process.env): Config {
     modelId,
     contextSize,
     threads: integer(env, 'LLM_THREADS', availableParallelism(), 1, 1024),
+    parallel: integer(env, 'LLM_PARALLEL', 1, 1, 64),
     maxTokens: integer(env, 'LLM_MAX_TOKENS', 2048, 1, 1_048_576),
     maxGenerationSeconds: integer(env, 'LLM_MAX_GENERATION_SECONDS', 0, 0, 86_400),
     deadlineMarginMs: integer(env, 'LLM_DEADLINE_MARGIN_MS', 1500, 0, 600_000),
