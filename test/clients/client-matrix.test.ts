@@ -7,17 +7,20 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ServerHandle, startServer } from '../runtime/harness';
-import { jsonModel, scriptedModel, toolModel, WEATHER_CALL, WEATHER_JSON } from '../runtime/models';
+import { jsonModel, PERSON, personModel, scriptedModel, toolModel, WEATHER_CALL, WEATHER_JSON, weatherUnitModel } from '../runtime/models';
 
 const text = scriptedModel();
 const tools = toolModel();
 const json = jsonModel();
-const MODELS = { text: text.path, tools: tools.path, json: json.path };
-const servers: Record<keyof typeof MODELS, ServerHandle | undefined> = { text: undefined, tools: undefined, json: undefined };
+const unitTools = weatherUnitModel();
+const person = personModel();
+const MODELS = { text: text.path, tools: tools.path, json: json.path, unitTools: unitTools.path, person: person.path };
+const servers: Partial<Record<keyof typeof MODELS, ServerHandle>> = {};
 
 beforeAll(async () => {
-  const start = (modelPath: string) => startServer({ env: { LLM_MODEL_PATH: modelPath } });
-  [servers.text, servers.tools, servers.json] = await Promise.all([start(text.path), start(tools.path), start(json.path)]);
+  await Promise.all(Object.entries(MODELS).map(async ([name, modelPath]) => {
+    servers[name as keyof typeof MODELS] = await startServer({ env: { LLM_MODEL_PATH: modelPath } });
+  }));
 });
 
 afterAll(async () => {
@@ -73,6 +76,9 @@ describe('openai (openai-sdk.mjs)', () => {
       text: text.answer, deltas: text.answer, reasoningDeltas: text.reasoning, status: 'completed', first: 'response.created', last: 'response.completed',
     });
   });
+  test('a tool whose parameters pydantic v2 wrote (nested models, a list of models, Enum, Literal, Optional), forced', async () => {
+    expect(await runClient('openai-sdk.mjs', 'pydanticTool', 'person')).toEqual({ name: 'save_person', args: PERSON, errors: [], text: person.answer });
+  });
   test('responses.create with a function tool: the function_call item, then the answer after its output', async () => {
     expect(await runClient('openai-sdk.mjs', 'responsesTools', 'tools'))
       .toEqual({ call: WEATHER_CALL, calls: PARIS, text: tools.answer, status: 'completed' });
@@ -114,6 +120,11 @@ describe('ai with @ai-sdk/openai and @ai-sdk/openai-compatible (vercel-ai.mjs)',
   test('openai.chat(model): a tool round trip', async () => {
     expect(await runClient('vercel-ai.mjs', 'chatTools', 'tools')).toEqual({
       text: tools.answer, calls: PARIS, call: { name: 'get_weather', input: PARIS[0] }, steps: 2,
+    });
+  });
+  test('openai.chat(model): a zod tool with a .nullable().optional() field, toolChoice required', async () => {
+    expect(await runClient('vercel-ai.mjs', 'chatOptionalField', 'unitTools')).toEqual({
+      call: { name: 'get_weather', input: { city: 'Paris', unit: null } }, calls: [{ city: 'Paris', unit: null }], finish: 'tool-calls',
     });
   });
   test('@ai-sdk/openai-compatible: streamText, with the reasoning', async () => {

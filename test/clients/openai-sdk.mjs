@@ -1,6 +1,7 @@
 /** The `openai` npm package: chat completions, runTools, responses.create and responses.stream. */
+import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
-import { WEATHER_PARAMETERS, print, weather } from './scenario.mjs';
+import { WEATHER_PARAMETERS, print, validator, weather } from './scenario.mjs';
 
 const client = new OpenAI({ baseURL: `${process.env.BASE_URL}/v1`, apiKey: process.env.API_KEY ?? 'unused', maxRetries: 0 });
 const model = process.env.MODEL_ID;
@@ -63,6 +64,25 @@ const scenarios = {
       input: [...input, ...first.output, { type: 'function_call_output', call_id: call.call_id, output: JSON.stringify(result) }],
     });
     return { call: { name: call.name, arguments: call.arguments }, calls, text: second.output_text, status: second.status };
+  },
+
+  /**
+   * A tool whose parameters pydantic v2 wrote (test/runtime/json-schema/pydantic/nested-models.json: nested models
+   * through $defs and an allOf wrapper, a list of models, an Enum, Literals, an Optional model), the call forced:
+   * its arguments must validate against the schema as sent, then the model answers after the result.
+   */
+  async pydanticTool() {
+    const parameters = JSON.parse(readFileSync(new URL('../runtime/json-schema/pydantic/nested-models.json', import.meta.url), 'utf8'));
+    const tools = [{ type: 'function', function: { name: 'save_person', parameters } }];
+    const messages = [{ role: 'user', content: 'Save this person.' }];
+    const first = await client.chat.completions.create({ model, temperature: 0, messages, tools, tool_choice: 'required' });
+    const call = first.choices[0].message.tool_calls[0];
+    const args = JSON.parse(call.function.arguments);
+    const second = await client.chat.completions.create({
+      model, temperature: 0, tools,
+      messages: [...messages, first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '{"saved": true}' }],
+    });
+    return { name: call.function.name, args, errors: validator(parameters)(args), text: second.choices[0].message.content };
   },
 };
 

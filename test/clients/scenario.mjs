@@ -1,4 +1,6 @@
 /** What every client script shares: the tool the scripted tool model calls, and how a result is printed. */
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 
 /** get_weather's parameters, as a user would write them by hand. */
 export const WEATHER_PARAMETERS = {
@@ -24,4 +26,12 @@ export async function print(scenarios) {
   } catch (error) {
     process.stdout.write(`${JSON.stringify({ ok: false, error: String(error?.stack ?? error), status: error?.status })}\n`);
   }
+}
+
+/** A JSON Schema 2020-12 validator (ajv, formats asserted) for a schema as sent: returns its errors, [] when valid. */
+export function validator(schema) {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+  return (value) => (validate(value) ? [] : validate.errors.map((error) => `${error.instancePath} ${error.message}`));
 }
