@@ -1,4 +1,3 @@
-import type { ResponseFormat } from './generation-request.js';
 import { toolChoiceObject, type ResponsesEcho } from './responses-request.js';
 
 /** The Responses API's item and response statuses this server produces. */
@@ -89,10 +88,6 @@ export function incompleteReason(stoppedBy: string): string {
   return stoppedBy === 'max_tokens' || stoppedBy === 'context_full' ? 'max_output_tokens' : stoppedBy;
 }
 
-const textConfig = (format: ResponseFormat) => ({
-  format: format.type === 'json_schema' ? { type: 'json_schema', name: 'response', schema: format.schema, strict: true } : { type: format.type },
-});
-
 /** What a response object's fields say at one moment of its life. */
 export interface ResponseState {
   readonly status: ResponseStatus;
@@ -128,7 +123,7 @@ export function responseObject(identity: ResponseIdentity, echo: ResponsesEcho, 
     reasoning: { effort: null, summary: null },
     store: false,
     temperature: echo.temperature,
-    text: textConfig(echo.format),
+    text: { format: echo.format },
     tool_choice: echo.tools === undefined ? 'none' : toolChoiceObject(echo.tools.choice),
     tools: (echo.tools?.functions ?? []).map((fn) => ({
       type: 'function', name: fn.name, description: fn.description ?? null, parameters: fn.parameters ?? null, strict: false,

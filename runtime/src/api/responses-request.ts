@@ -1,6 +1,6 @@
 import { invalidRequest } from '../http/api-error.js';
 import { Fields } from './fields.js';
-import { parseResponseFormat, reasoningControls, samplingFields, TOKENS_MAX, type GenerationRequest, type ResponseFormat } from './generation-request.js';
+import { parseResponseFormat, reasoningControls, samplingFields, TOKENS_MAX, type GenerationRequest } from './generation-request.js';
 import { responsesConversation } from './responses-input.js';
 import { parseTools, type ToolChoice, type ToolRequest } from './tools.js';
 
@@ -12,7 +12,8 @@ export interface ResponsesEcho {
   readonly maxOutputTokens: number | null;
   readonly temperature: number;
   readonly topP: number;
-  readonly format: ResponseFormat;
+  /** `text.format` as sent (the schema before it was rewritten for the grammar). */
+  readonly format: Readonly<Record<string, unknown>>;
   readonly user?: string;
 }
 
@@ -86,7 +87,7 @@ export function parseResponsesRequest(body: Record<string, unknown>): ResponsesR
       maxOutputTokens: maxOutputTokens ?? null,
       temperature: sampling.temperature,
       topP: sampling.topP,
-      format,
+      format: (text?.raw('format') as Record<string, unknown> | undefined) ?? { type: 'text' },
       user,
     },
   };
