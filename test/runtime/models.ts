@@ -1,5 +1,5 @@
 /** The generated GGUF files the runtime tests serve (cached across test files by test/gguf). */
-import { ensureModel } from '../gguf';
+import { ensureModel, PoolingType } from '../gguf';
 
 /** Greedy decoding answers every chat with exactly this reasoning and this answer. */
 export const scriptedModel = () => ensureModel('scripted', {
@@ -63,3 +63,12 @@ export const jsonModel = () => ensureModel('scripted', {
   withoutThinking: true,
   answer: '{\n\t"city": "Paris",\n\t"celsius": 21,\n\t"sunny": true\n}',
 });
+
+/**
+ * A decoder embedding model like Qwen3-Embedding (random weights): last-token pooling, EOS appended to every
+ * input. Its vectors are whatever node-llama-cpp computes; the tests compare the server with that.
+ */
+export const embeddingModel = () => ensureModel('tiny', { poolingType: PoolingType.LAST, addEosToken: true });
+
+/** Mean pooling: the vector averages every token, so an input must be evaluated in one batch. */
+export const meanPoolingModel = () => ensureModel('tiny', { poolingType: PoolingType.MEAN, seed: 2 });
