@@ -1,6 +1,6 @@
-/** The `openai` npm package: chat completions, runTools, responses.create and responses.stream. */
+/** The `openai` npm package: chat completions, runTools, responses.create and responses.stream, embeddings.create. */
 import OpenAI from 'openai';
-import { WEATHER_PARAMETERS, print, weather } from './scenario.mjs';
+import { EMBEDDING_TEXTS, WEATHER_PARAMETERS, print, weather } from './scenario.mjs';
 
 const client = new OpenAI({ baseURL: `${process.env.BASE_URL}/v1`, apiKey: process.env.API_KEY ?? 'unused', maxRetries: 0 });
 const model = process.env.MODEL_ID;
@@ -63,6 +63,17 @@ const scenarios = {
       input: [...input, ...first.output, { type: 'function_call_output', call_id: call.call_id, output: JSON.stringify(result) }],
     });
     return { call: { name: call.name, arguments: call.arguments }, calls, text: second.output_text, status: second.status };
+  },
+
+  /** The SDK's default: it asks for base64 and decodes the float32 bytes itself. */
+  async embeddings() {
+    const response = await client.embeddings.create({ model, input: EMBEDDING_TEXTS });
+    return { texts: EMBEDDING_TEXTS, vectors: response.data.map((item) => Array.from(item.embedding)), indexes: response.data.map((item) => item.index), usage: response.usage };
+  },
+
+  async embeddingsFloatDimensions() {
+    const response = await client.embeddings.create({ model, input: EMBEDDING_TEXTS[0], encoding_format: 'float', dimensions: 8 });
+    return { texts: [EMBEDDING_TEXTS[0]], vectors: response.data.map((item) => item.embedding) };
   },
 };
 
