@@ -21,6 +21,7 @@ import {
   RuntimeMetric,
 } from './runtime-contract';
 import { mergeUserEnvironment, tunableEnvironment } from './runtime-environment';
+import { embeddingSizing } from './sizing/embedding-sizing';
 import { estimateKvCacheBytesPerToken } from './sizing/kv-cache';
 import { MIB } from './sizing/lambda-limits';
 import { tune, Tuning } from './sizing/tune';
@@ -306,6 +307,8 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       snapStart: props.snapStart ?? false,
       ephemeralStorageMb: props.ephemeralStorageSize && !props.ephemeralStorageSize.isUnresolved()
         ? props.ephemeralStorageSize.toMebibytes() : undefined,
+      embedding: embeddingSizing(model, props.embeddings ?? false),
+      maxRequestBodyBytes: props.maxRequestBodySize && !props.maxRequestBodySize.isUnresolved() ? props.maxRequestBodySize.toBytes() : undefined,
     }));
     if (memoryIsToken) {
       Annotations.of(this).addWarningV2('llm-function-url:memoryToken',
@@ -336,6 +339,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       [RuntimeEnv.MAX_TOKENS]: String(this.maxTokens),
       [RuntimeEnv.LOG_PROMPTS]: String(props.logPrompts ?? false),
       [RuntimeEnv.ISOLATE_REQUESTS]: String(props.isolateRequests ?? false),
+      [RuntimeEnv.EMBEDDINGS]: String(props.embeddings ?? false),
       [RuntimeEnv.WEB_UI]: String(props.webUi ?? false),
       // On Lambda the adapter writes these headers itself (a client cannot forge or drop them).
       [RuntimeEnv.TRUST_LAMBDA_CONTEXT]: 'true',

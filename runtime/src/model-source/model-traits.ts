@@ -12,9 +12,9 @@ const POOLING_BY_VALUE: readonly Pooling[] = ['none', 'mean', 'cls', 'last', 'ra
  * Encoder-only architectures llama.cpp knows (bidirectional attention, no text generation): their GGUF files
  * are embedding models whether or not they state a pooling type.
  */
-export const ENCODER_ONLY_ARCHITECTURES: ReadonlySet<string> = new Set([
+export const ENCODER_ONLY_ARCHITECTURES: readonly string[] = [
   'bert', 'modern-bert', 'nomic-bert', 'nomic-bert-moe', 'neo-bert', 'jina-bert-v2', 'jina-bert-v3', 'eurobert', 't5encoder',
-]);
+];
 
 /** What the model's metadata says about serving it. */
 export interface ModelTraits {
@@ -56,7 +56,7 @@ export function modelTraits(metadata: ReadonlyMap<string, GgufValue>): ModelTrai
   if (pooling === 'rank') {
     throw new UnsupportedModelError(`${architecture}.pooling_type is 4 (rank): this is a reranking model, which scores query-document pairs; this server serves generation and embedding models only`);
   }
-  const causal = !ENCODER_ONLY_ARCHITECTURES.has(architecture) && metadata.get(`${architecture}.attention.causal`) !== false;
+  const causal = !ENCODER_ONLY_ARCHITECTURES.includes(architecture) && metadata.get(`${architecture}.attention.causal`) !== false;
   const kind: ModelKind = !causal || (pooling !== undefined && pooling !== 'none') ? 'embedding' : 'generation';
   return { kind, architecture, ...(pooling !== undefined ? { pooling } : {}), causal };
 }
