@@ -6,17 +6,17 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { cleanTempDirs, QWEN2_1_5B_METADATA, tempDir } from './construct/fixtures';
+import { GgufMetadata, writeGgufHeaderOnly } from './gguf';
 import { DEEPSEEK_R1_MODELS } from '../examples/deepseek-r1/model-catalog';
 import { ENCODER_ONLY_ARCHITECTURES, modelKindFromHeader } from '../src/models/embedding-traits';
 import { readGgufModelInfo } from '../src/models/gguf-header';
 import { LlmModelKind } from '../src/models/llm-model-kind';
 import {
-  BuildArg, DEFAULT_METRICS_NAMESPACE, METRIC_DIMENSION_FUNCTION_NAME, MODEL_PATH_IN_IMAGE, RuntimeBounds, RuntimeEmbeddingMetric, RuntimeEnv, RuntimeMetric,
-  SNAPSTART_BUILD_TARGET,
+  BuildArg, DEFAULT_METRICS_NAMESPACE, METRIC_DIMENSION_FUNCTION_NAME, MODEL_PATH_IN_IMAGE, RuntimeBounds, RuntimeEmbeddingMetric, RuntimeEnv,
+  RuntimeMetric, SNAPSTART_BUILD_TARGET,
 } from '../src/runtime-contract';
 import { MAX_EMBEDDING_CONTEXTS, MAX_EMBEDDING_INPUTS, SPLIT_INPUT_BATCH_TOKENS } from '../src/sizing/embedding';
-import { cleanTempDirs, QWEN2_1_5B_METADATA, tempDir } from './construct/fixtures';
-import { GgufMetadata, writeGgufHeaderOnly } from './gguf';
 import { snapStartEnvironment } from '../src/snap-start';
 import { RUNTIME_DIR, startServer } from './runtime/harness';
 import { call } from './runtime/http-client';

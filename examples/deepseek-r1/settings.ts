@@ -1,7 +1,7 @@
 import { Size } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { EmbeddingPooling, LlmModelKind } from '../../src';
 import { MODEL_CATALOG, ModelVariant } from './model-catalog';
+import { EmbeddingPooling, LlmModelKind } from '../../src';
 
 /** What the example app deploys, read from CDK context (`-c key=value` or cdk.json). */
 export interface ExampleSettings {

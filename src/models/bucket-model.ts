@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BuildArg, ModelSourceArg, RuntimeEnv } from '../runtime-contract';
+import { DeclaredKind } from './embedding-traits';
 import { LlmModel, LlmModelBucketOptions } from './llm-model';
 import { LlmModelConfig } from './model-config';
 import { declaredKind, modelIdFromName, optionalKvBytesPerToken, positiveBytes } from './model-name';
@@ -15,7 +16,7 @@ const VERSION_ID_PATTERN = /^[\w.+/=-]{1,1024}$/;
 export class BucketModel extends LlmModel {
   private readonly sizeBytes: number;
   private readonly kvBytesPerToken?: number;
-  private readonly declared: ReturnType<typeof declaredKind>;
+  private readonly declared: DeclaredKind;
   private readonly objectVersion?: string;
   private readonly sha256?: string;
 

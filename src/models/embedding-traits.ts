@@ -15,6 +15,13 @@ const POOLING_CLS = 2;
 const POOLING_LAST = 3;
 const POOLING_RANK = 4;
 
+/** A model's kind, with what the header (or the model source's options) says about sizing it as an embedding model. */
+export interface DeclaredKind {
+  readonly kind: LlmModelKind;
+  readonly traits?: EmbeddingTraits;
+  readonly vocabularySize?: number;
+}
+
 /** What the header says about sizing an embedding model. */
 export interface EmbeddingTraits {
   /** Mean or CLS pooling, or bidirectional attention: an input is evaluated in one batch as long as the context. */
@@ -22,7 +29,7 @@ export interface EmbeddingTraits {
 }
 
 /** The model's kind by the GGUF rule (pooling type 1-3 or an encoder: embedding; 4: a reranker, refused). */
-export function modelKindFromHeader(file: string, architecture: string, poolingType: unknown, causal: unknown): { kind: LlmModelKind; traits?: EmbeddingTraits } {
+export function modelKindFromHeader(file: string, architecture: string, poolingType: unknown, causal: unknown): DeclaredKind {
   if (poolingType === POOLING_RANK) {
     throw new Error(`${file} is a reranking model (${architecture}.pooling_type 4, rank): it scores query-document pairs, and the function serves generation and embedding models only`);
   }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
-import { KvCacheShape } from '../sizing/kv-cache';
 import { EmbeddingTraits, modelKindFromHeader } from './embedding-traits';
 import { LlmModelKind } from './llm-model-kind';
+import { KvCacheShape } from '../sizing/kv-cache';
 
 /** What the tuner learns from a GGUF file's header. */
 export interface GgufModelInfo {

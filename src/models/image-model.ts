@@ -1,6 +1,7 @@
 import { SizeRoundingBehavior } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MODEL_PATH_IN_IMAGE, RuntimeEnv } from '../runtime-contract';
+import { DeclaredKind } from './embedding-traits';
 import { LlmModel, LlmModelSizeOptions } from './llm-model';
 import { LlmModelConfig } from './model-config';
 import { declaredKind, optionalKvBytesPerToken, positiveBytes } from './model-name';
@@ -9,7 +10,7 @@ import { declaredKind, optionalKvBytesPerToken, positiveBytes } from './model-na
 export class ImageModel extends LlmModel {
   private readonly sizeBytes: number;
   private readonly kvBytesPerToken?: number;
-  private readonly declared: ReturnType<typeof declaredKind>;
+  private readonly declared: DeclaredKind;
 
   constructor(options: LlmModelSizeOptions) {
     super();

@@ -162,9 +162,9 @@ export abstract class LlmModel {
 
 // These imports come last: the sources extend LlmModel, so it must be defined before they load.
 import { BucketModel } from './bucket-model';
+import { EmbeddingPooling } from './embedding-pooling';
 import { FileModel } from './file-model';
 import { ImageModel } from './image-model';
+import { LlmModelKind } from './llm-model-kind';
 import { LlmModelConfig } from './model-config';
 import { UrlModel } from './url-model';
-import { EmbeddingPooling } from './embedding-pooling';
-import { LlmModelKind } from './llm-model-kind';

@@ -1,9 +1,9 @@
 import * as path from 'path';
 import { sanitizeModelId } from '../prop-validation';
 import { EmbeddingPooling } from './embedding-pooling';
-import { EmbeddingTraits } from './embedding-traits';
-import { LlmModelKind } from './llm-model-kind';
+import { DeclaredKind } from './embedding-traits';
 import { LlmModelSizeOptions } from './llm-model';
+import { LlmModelKind } from './llm-model-kind';
 
 /** A model id from a file name or URL path: the base name without query, fragment or `.gguf`. */
 export function modelIdFromName(name: string): string {
@@ -28,7 +28,7 @@ export function optionalKvBytesPerToken(value: number | undefined): number | und
 }
 
 /** What a source told about its model's kind, checked: the embedding options need `kind: LlmModelKind.EMBEDDING`. */
-export function declaredKind(source: string, options: LlmModelSizeOptions): { kind: LlmModelKind; traits?: EmbeddingTraits; vocabularySize?: number } {
+export function declaredKind(source: string, options: LlmModelSizeOptions): DeclaredKind {
   const kind = options.kind ?? LlmModelKind.GENERATION;
   if (kind !== LlmModelKind.EMBEDDING) {
     for (const name of ['embeddingPooling', 'vocabularySize'] as const) {

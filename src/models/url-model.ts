@@ -1,6 +1,7 @@
 import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BuildArg, ModelSourceArg, MODEL_PATH_IN_IMAGE, RuntimeEnv } from '../runtime-contract';
+import { DeclaredKind } from './embedding-traits';
 import { LlmModel, LlmModelUrlOptions } from './llm-model';
 import { LlmModelConfig } from './model-config';
 import { declaredKind, modelIdFromName, optionalKvBytesPerToken, positiveBytes } from './model-name';
@@ -13,7 +14,7 @@ export class UrlModel extends LlmModel {
   private readonly allowUnverified: boolean;
   private readonly sizeBytes: number;
   private readonly kvBytesPerToken?: number;
-  private readonly declared: ReturnType<typeof declaredKind>;
+  private readonly declared: DeclaredKind;
 
   constructor(url: string, options: LlmModelUrlOptions) {
     super();

@@ -1,6 +1,6 @@
+import { EmbeddingSizing } from './tune';
 import { LlmModelKind } from '../models/llm-model-kind';
 import { LlmModelConfig } from '../models/model-config';
-import { EmbeddingSizing } from './tune';
 
 /** What the tuner sizes embedding contexts for: undefined when the function does not embed. */
 export function embeddingSizing(model: LlmModelConfig, embeddingsProp: boolean): EmbeddingSizing | undefined {

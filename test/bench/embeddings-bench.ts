@@ -5,13 +5,13 @@
  * - `rawPool`: the same two contexts driven by node-llama-cpp alone: the server's strategy without the server;
  * - `rawSingle`: one embedding context with every thread, inputs one after another: node-llama-cpp's plain use.
  * Each process loads the model once; rounds interleave the arms (order rotating) so that all three see the same
- * load. A sample embeds at least `minInputsPerSample` inputs (a batch of 1 is sent 32 times).
+ * load. A sample embeds at least `minInputsPerSample` inputs (a batch of 1 is sent 16 times).
  */
 import os from 'node:os';
+import { shortInputs } from './embedding-inputs';
 import { postBuffered } from './http-client';
 import { RawEmbeddingProcess } from './raw-embedding-process';
 import { ServerProcess } from './server-process';
-import { shortInputs } from './embedding-inputs';
 import { bootstrapInterval, rotate, Summary, summarize } from './stats';
 
 export const ARMS = ['server', 'rawPool', 'rawSingle'] as const;
@@ -73,12 +73,14 @@ export async function runEmbeddingBench(options: EmbeddingBenchOptions): Promise
   let inputCounter = 0;
   let vectorCheckMaxDifference = NaN;
   let peakRssBytes: Record<ArmName, number> = { server: NaN, rawPool: NaN, rawSingle: NaN };
+  let serverPeakRssBytes = NaN;
   try {
     server = await ServerProcess.start({
       modelPath: options.modelPath, port: options.port, threads: options.threads, contextSize: options.contextSize, maxTokens: 16,
     });
-    raw.rawPool = await RawEmbeddingProcess.start({ modelPath: options.modelPath, threads: options.threads, contextSize: options.contextSize, batchSize, contexts: 2 });
-    raw.rawSingle = await RawEmbeddingProcess.start({ modelPath: options.modelPath, threads: options.threads, contextSize: options.contextSize, batchSize, contexts: 1 });
+    const rawOptions = { modelPath: options.modelPath, threads: options.threads, contextSize: options.contextSize, batchSize };
+    raw.rawPool = await RawEmbeddingProcess.start({ ...rawOptions, contexts: 2 });
+    raw.rawSingle = await RawEmbeddingProcess.start({ ...rawOptions, contexts: 1 });
 
     // The arms must compute the same vectors, or the comparison means nothing.
     const [text] = shortInputs(10_000, 1);
@@ -99,6 +101,9 @@ export async function runEmbeddingBench(options: EmbeddingBenchOptions): Promise
           if (res.status !== 200 || res.body?.data?.length !== size) throw new Error(`server: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
           ms += res.totalMs;
           tokens += res.body.usage.prompt_tokens;
+          const memory = server!.memory();
+          if (memory === undefined) throw new Error(`the server exited:\n${server!.stderr.slice(-2000)}`);
+          serverPeakRssBytes = memory.peakRssBytes;
         } else {
           const batch = await raw[arm]!.embed(inputs);
           ms += batch.ms;
@@ -124,14 +129,13 @@ export async function runEmbeddingBench(options: EmbeddingBenchOptions): Promise
       }
     }
   } finally {
-    const serverMemory = server?.memory();
     await server?.stop();
     const rawMemory = await Promise.all((['rawPool', 'rawSingle'] as const).map(async (arm) => {
       const peak = (await raw[arm]?.embed([]).catch(() => undefined))?.peakRssBytes ?? NaN;
       await raw[arm]?.stop();
       return peak;
     }));
-    peakRssBytes = { server: serverMemory?.peakRssBytes ?? NaN, rawPool: rawMemory[0], rawSingle: rawMemory[1] };
+    peakRssBytes = { server: serverPeakRssBytes, rawPool: rawMemory[0], rawSingle: rawMemory[1] };
   }
 
   const eps = (arm: ArmName, size: number) => (samples.get(`${arm}/${size}`) ?? []).map((sample) => sample.embeddingsPerSecond);

@@ -39,7 +39,7 @@ ${result.threads} threads everywhere; context ${result.contextSize}; inputs of $
 (BOS and EOS included).
 
 Embeddings per second, median [min–max] of ${result.rounds} rounds; in each round every arm embeds the same number
-of inputs, order rotating. A batch of 1 is sent 32 times per sample, a batch of 16 twice.
+of inputs, order rotating. A batch of 1 is sent 16 times per sample.
 
 | Inputs per request | Server | Raw: two contexts | Raw: one context | Server ÷ raw two | Server ÷ raw one | Two ÷ one (raw) |
 |---|---|---|---|---|---|---|

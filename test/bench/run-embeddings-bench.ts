@@ -17,8 +17,12 @@ const REPO_ROOT = path.join(__dirname, '..', '..');
 
 function parse(argv: readonly string[]) {
   const options = {
-    rounds: 5, threads: os.availableParallelism(), contextSize: 2048, port: 18360,
-    cacheDir: path.join(REPO_ROOT, '.bench-cache'), outputDir: path.join(REPO_ROOT, 'docs', 'benchmarks'),
+    rounds: 5,
+    threads: os.availableParallelism(),
+    contextSize: 2048,
+    port: 18360,
+    cacheDir: path.join(REPO_ROOT, '.bench-cache'),
+    outputDir: path.join(REPO_ROOT, 'docs', 'benchmarks'),
   };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
@@ -50,8 +54,14 @@ async function main(): Promise<void> {
   const log = (line: string) => process.stdout.write(`${line}\n`);
   log(`embeddings: ${options.rounds} rounds, ${options.threads} threads, load ${machine.loadAverageAtStart.join(' ')}, model ${path.relative(REPO_ROOT, model.path)}`);
   const result = await runEmbeddingBench({
-    modelPath: model.path, rounds: options.rounds, threads: options.threads, contextSize: options.contextSize,
-    batchSizes: [1, 16, 128], minInputsPerSample: 32, port: options.port, log,
+    modelPath: model.path,
+    rounds: options.rounds,
+    threads: options.threads,
+    contextSize: options.contextSize,
+    batchSizes: [1, 16, 128],
+    minInputsPerSample: 32,
+    port: options.port,
+    log,
   });
   mkdirSync(options.outputDir, { recursive: true });
   writeEmbeddingReport({

@@ -56,7 +56,8 @@ function bertMetadata(pooling?: number): GgufMetadata {
   };
 }
 
-const write = (name: string, metadata: GgufMetadata) => writeGgufHeaderOnly(path.join(tempDir(), name), metadata, { trailingBytes: Buffer.alloc(4096) });
+const write = (name: string, metadata: GgufMetadata) =>
+  writeGgufHeaderOnly(path.join(tempDir(), name), metadata, { trailingBytes: Buffer.alloc(4096) });
 
 describe('the kind from the GGUF header', () => {
   test('a decoder with a pooling type is an embedding model; last pooling splits long inputs', () => {
@@ -92,7 +93,10 @@ describe('sizing an embedding model', () => {
 
   test('an embedding context: KV cache for the context plus a batch of output rows and activations', () => {
     // 4096 x 114688 B = 448 MiB; 512 x (151669 x 4 + 64 KiB) = 328.2 MiB
-    expect(embeddingContextMb({ kvCacheBytesPerToken: QWEN3_EMBEDDING_KV, contextSize: 4096, wholeInputBatches: false, vocabularySize: QWEN3_EMBEDDING_VOCABULARY }))
+    const known = {
+      kvCacheBytesPerToken: QWEN3_EMBEDDING_KV, contextSize: 4096, wholeInputBatches: false, vocabularySize: QWEN3_EMBEDDING_VOCABULARY,
+    };
+    expect(embeddingContextMb(known))
       .toBeCloseTo(448 + 328.2, 1);
     // Unknown: batches of the whole context, the largest vocabulary
     expect(embeddingContextMb({ kvCacheBytesPerToken: QWEN3_EMBEDDING_KV, contextSize: 1024 }))
@@ -101,7 +105,9 @@ describe('sizing an embedding model', () => {
 
   test('weights plus two embedding contexts, no KV cache or answers for generation', () => {
     const embedding = tune({
-      modelBytes: QWEN3_EMBEDDING_BYTES, kvCacheBytesPerToken: QWEN3_EMBEDDING_KV, ...defaults,
+      modelBytes: QWEN3_EMBEDDING_BYTES,
+      kvCacheBytesPerToken: QWEN3_EMBEDDING_KV,
+      ...defaults,
       embedding: { embeddingOnly: true, wholeInputBatches: false, vocabularySize: QWEN3_EMBEDDING_VOCABULARY },
     });
     // 609.5 MiB + 2 x 776.2 + 512 + 61 = 2735 -> 2752, raised to the 2-vCPU floor
@@ -111,12 +117,18 @@ describe('sizing an embedding model', () => {
 
   test('one thread, one context: the runtime makes one context per thread, at most two', () => {
     const oneThread = tune({
-      modelBytes: QWEN3_EMBEDDING_BYTES, kvCacheBytesPerToken: QWEN3_EMBEDDING_KV, ...defaults, threads: 1,
+      modelBytes: QWEN3_EMBEDDING_BYTES,
+      kvCacheBytesPerToken: QWEN3_EMBEDDING_KV,
+      ...defaults,
+      threads: 1,
       embedding: { embeddingOnly: true, wholeInputBatches: false, vocabularySize: QWEN3_EMBEDDING_VOCABULARY },
     });
     expect(oneThread).toMatchObject({ threads: 1, embeddingContexts: 1, memoryMb: 1984 });
     const sixThreads = tune({
-      modelBytes: QWEN3_EMBEDDING_BYTES, kvCacheBytesPerToken: QWEN3_EMBEDDING_KV, ...defaults, threads: 6,
+      modelBytes: QWEN3_EMBEDDING_BYTES,
+      kvCacheBytesPerToken: QWEN3_EMBEDDING_KV,
+      ...defaults,
+      threads: 6,
       embedding: { embeddingOnly: true, wholeInputBatches: false, vocabularySize: QWEN3_EMBEDDING_VOCABULARY },
     });
     expect(sixThreads.embeddingContexts).toBe(2);
@@ -124,7 +136,9 @@ describe('sizing an embedding model', () => {
 
   test('the embedding context is capped at the trained context (a 512-token BERT at contextSize 4096)', () => {
     const bert = (trainedContextLength?: number) => tune({
-      modelBytes: 36e6, kvCacheBytesPerToken: 18_432, ...defaults,
+      modelBytes: 36e6,
+      kvCacheBytesPerToken: 18_432,
+      ...defaults,
       embedding: { embeddingOnly: true, wholeInputBatches: true, vocabularySize: 30522, trainedContextLength },
     }).embeddingContextsMb;
     expect(bert(512)).toBeLessThan(bert(undefined) / 7);
@@ -132,14 +146,22 @@ describe('sizing an embedding model', () => {
 
   test('a memory that cannot hold the contexts is refused, naming what needs the memory', () => {
     expect(() => tune({
-      modelBytes: QWEN3_EMBEDDING_BYTES, kvCacheBytesPerToken: QWEN3_EMBEDDING_KV, ...defaults, memorySizeMb: 1024,
+      modelBytes: QWEN3_EMBEDDING_BYTES,
+      kvCacheBytesPerToken: QWEN3_EMBEDDING_KV,
+      ...defaults,
+      memorySizeMb: 1024,
       embedding: { embeddingOnly: true },
     })).toThrow(/memorySize: 1024 MB cannot hold the model: the 610 MB model file plus \d+ MB for 1 embedding context \(KV cache and batch buffers\) for contextSize 4096 need at least/);
   });
 
   test('the timeout covers a cold start and the largest request the body limit lets through, capped at 15 minutes', () => {
     const bert = (maxRequestBodyBytes: number, threads: number) => tune({
-      modelBytes: 36e6, kvCacheBytesPerToken: 18_432, ...defaults, contextSize: 512, threads, maxRequestBodyBytes,
+      modelBytes: 36e6,
+      kvCacheBytesPerToken: 18_432,
+      ...defaults,
+      contextSize: 512,
+      threads,
+      maxRequestBodyBytes,
       embedding: { embeddingOnly: true, wholeInputBatches: true, vocabularySize: 30522 },
     }).timeoutSeconds;
     const expected = (bodyBytes: number, threads: number) => Math.ceil((10 + 36e6 / 2 ** 20 / 50
@@ -148,14 +170,19 @@ describe('sizing an embedding model', () => {
     expect(bert(65_536, 1)).toBeGreaterThan(bert(16_384, 1));
     expect(bert(65_536, 2)).toBeLessThan(bert(65_536, 1));
     const large = tune({
-      modelBytes: QWEN3_EMBEDDING_BYTES, kvCacheBytesPerToken: QWEN3_EMBEDDING_KV, ...defaults,
+      modelBytes: QWEN3_EMBEDDING_BYTES,
+      kvCacheBytesPerToken: QWEN3_EMBEDDING_KV,
+      ...defaults,
       embedding: { embeddingOnly: true, wholeInputBatches: false, vocabularySize: QWEN3_EMBEDDING_VOCABULARY },
     });
     expect(large.timeoutSeconds).toBe(900);
   });
 
   test('unknown embedding traits are sized for the worst case; when that cannot fit, the error says what to give', () => {
-    expect(() => tune({ modelBytes: QWEN3_EMBEDDING_BYTES, kvCacheBytesPerToken: QWEN3_EMBEDDING_KV, ...defaults, embedding: { embeddingOnly: true } }))
+    const unknownTraits = {
+      modelBytes: QWEN3_EMBEDDING_BYTES, kvCacheBytesPerToken: QWEN3_EMBEDDING_KV, ...defaults, embedding: { embeddingOnly: true },
+    };
+    expect(() => tune(unknownTraits))
       .toThrow(/more than Lambda's memory limit of 10240 MB; .*give the model source embeddingPooling and vocabularySize from the model card/);
   });
 
@@ -185,8 +212,12 @@ describe('LlmFunctionUrl with an embedding model', () => {
   test('fromUrl with kind, pooling and vocabulary sizes as exactly as fromFile; without them for the worst case', () => {
     const exact = new LlmFunctionUrl(newStack(), 'Llm', {
       model: LlmModel.fromUrl(EXAMPLE_URL, {
-        sha256: EXAMPLE_SHA256, size: Size.bytes(QWEN3_EMBEDDING_BYTES), kvCacheBytesPerToken: QWEN3_EMBEDDING_KV,
-        kind: LlmModelKind.EMBEDDING, embeddingPooling: EmbeddingPooling.LAST, vocabularySize: QWEN3_EMBEDDING_VOCABULARY,
+        sha256: EXAMPLE_SHA256,
+        size: Size.bytes(QWEN3_EMBEDDING_BYTES),
+        kvCacheBytesPerToken: QWEN3_EMBEDDING_KV,
+        kind: LlmModelKind.EMBEDDING,
+        embeddingPooling: EmbeddingPooling.LAST,
+        vocabularySize: QWEN3_EMBEDDING_VOCABULARY,
       }),
     });
     expect(exact.memorySize).toBe(3584);

@@ -41,8 +41,13 @@ let bigBatchMs: number;
 beforeAll(async () => {
   server = await startServer({
     env: {
-      LLM_MODEL_PATH: model.path, LLM_CONTEXT_SIZE: '256', LLM_THREADS: '2', LLM_QUEUE_SIZE: '0', LLM_API_KEY: KEY,
-      LLM_DEADLINE_MARGIN_MS: String(MARGIN_MS), LLM_TRUST_LAMBDA_CONTEXT: 'true',
+      LLM_MODEL_PATH: model.path,
+      LLM_CONTEXT_SIZE: '256',
+      LLM_THREADS: '2',
+      LLM_QUEUE_SIZE: '0',
+      LLM_API_KEY: KEY,
+      LLM_DEADLINE_MARGIN_MS: String(MARGIN_MS),
+      LLM_TRUST_LAMBDA_CONTEXT: 'true',
     },
   });
   // The faster of two warm runs: the first request of a process is slower than the rest.
@@ -72,8 +77,15 @@ test('one log line per request with EMF metrics: inputs, tokens, embeddings per 
   const res = await post(server.url, '/v1/embeddings', { input: ['hello world', 'time'], dimensions: 8, encoding_format: 'base64' }, AUTH);
   const line = await server.requestLog(res.headers['x-request-id'] as string);
   expect(line).toMatchObject({
-    route: '/v1/embeddings', status: 200, EmbeddingInputs: 2, EmbeddingTokens: res.json.usage.prompt_tokens, embedded: 2,
-    truncated: 0, dimensions: 8, encodingFormat: 'base64', FunctionName: 'local',
+    route: '/v1/embeddings',
+    status: 200,
+    EmbeddingInputs: 2,
+    EmbeddingTokens: res.json.usage.prompt_tokens,
+    embedded: 2,
+    truncated: 0,
+    dimensions: 8,
+    encodingFormat: 'base64',
+    FunctionName: 'local',
   });
   expect(line.EmbeddingsPerSecond).toBeGreaterThan(0);
   expect(line.EmbeddingDuration).toBeGreaterThanOrEqual(0);

@@ -2,8 +2,8 @@
 
 /** Unit length in double precision (the server normalizes; node-llama-cpp returns the raw pooled vector). */
 export function normalize(vector: readonly number[]): number[] {
-  const norm = Math.sqrt(vector.reduce((sum, value) => sum + value * value, 0));
-  return vector.map((value) => value / norm);
+  const length = norm(vector);
+  return vector.map((value) => value / length);
 }
 
 export function norm(vector: readonly number[]): number {

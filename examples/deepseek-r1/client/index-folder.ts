@@ -89,11 +89,20 @@ export async function indexFolder(functionUrl: string, folder: string, options: 
   return chunks.map((entry, index) => ({ ...entry, vector: vectors[index] }));
 }
 
+const dot = (a: readonly number[], b: readonly number[]): number => a.reduce((sum, value, i) => sum + value * b[i], 0);
+
+export interface SearchOptions extends IndexOptions {
+  /** How many entries to return. @default 5 */
+  readonly top?: number;
+  /** Put in front of the query. @default QUERY_PREFIX */
+  readonly queryPrefix?: string;
+}
+
 /** The entries closest to the query: the server's vectors are unit length, so the dot product is the cosine. */
-export async function search(functionUrl: string, index: readonly IndexEntry[], query: string, options: IndexOptions & { top?: number; queryPrefix?: string } = {}) {
+export async function search(functionUrl: string, index: readonly IndexEntry[], query: string, options: SearchOptions = {}) {
   const [vector] = await embedAll(client(functionUrl, options), [`${options.queryPrefix ?? QUERY_PREFIX}${query}`], 1);
   return index
-    .map((entry) => ({ file: entry.file, chunk: entry.chunk, text: entry.text, score: entry.vector.reduce((sum, value, i) => sum + value * vector[i], 0) }))
+    .map(({ file, chunk, text, vector: entryVector }) => ({ file, chunk, text, score: dot(entryVector, vector) }))
     .sort((a, b) => b.score - a.score)
     .slice(0, options.top ?? 5);
 }
