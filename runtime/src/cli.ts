@@ -15,6 +15,7 @@ const FLAGS = {
   'api-key': { env: 'LLM_API_KEY', help: 'require "Authorization: Bearer <key>"' },
   'model-id': { env: 'LLM_MODEL_ID', help: 'model id reported by the API' },
   'web-ui': { env: 'LLM_WEB_UI', help: 'serve the chat page at / (default true; "false" turns it off)' },
+  embeddings: { env: 'LLM_EMBEDDINGS', help: '"true": a generation model also answers /v1/embeddings (embedding models always do)' },
 } as const;
 
 type Flag = keyof typeof FLAGS;
