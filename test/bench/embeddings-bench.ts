@@ -1,8 +1,10 @@
 /**
- * Embeddings per second for batches of short inputs, three ways on the same model in the same run:
+ * Embeddings per second for batches of short inputs, four ways on the same model in the same run:
  * - `server`: POST /v1/embeddings on the real server (HTTP, JSON, tokenizing, the gate, normalizing, base64 as the
- *   openai SDK asks for it), which evaluates a batch two inputs at a time on two embedding contexts;
+ *   openai SDK asks for it), which evaluates a batch two inputs at a time on two embedding contexts, the threads
+ *   split between them;
  * - `rawPool`: the same two contexts driven by node-llama-cpp alone: the server's strategy without the server;
+ * - `rawShared`: two contexts each created with every thread, node-llama-cpp's thread splitter sharing them;
  * - `rawSingle`: one embedding context with every thread, inputs one after another: node-llama-cpp's plain use.
  * Each process loads the model once; rounds interleave the arms (order rotating) so that all three see the same
  * load. A sample embeds at least `minInputsPerSample` inputs (a batch of 1 is sent 16 times).
@@ -14,7 +16,9 @@ import { RawEmbeddingProcess } from './raw-embedding-process';
 import { ServerProcess } from './server-process';
 import { bootstrapInterval, rotate, Summary, summarize } from './stats';
 
-export const ARMS = ['server', 'rawPool', 'rawSingle'] as const;
+export const ARMS = ['server', 'rawPool', 'rawShared', 'rawSingle'] as const;
+type RawArm = Exclude<ArmName, 'server'>;
+const RAW_ARMS: readonly RawArm[] = ['rawPool', 'rawShared', 'rawSingle'];
 export type ArmName = (typeof ARMS)[number];
 
 export interface EmbeddingBenchOptions {
@@ -42,6 +46,7 @@ export interface BatchResult {
   readonly serverOverRawSingle?: Summary;
   readonly serverOverRawSingleInterval?: [number, number];
   readonly rawPoolOverRawSingle?: Summary;
+  readonly rawPoolOverRawShared?: Summary;
 }
 
 export interface EmbeddingBenchResult {
@@ -67,20 +72,22 @@ function unit(vector: readonly number[]): number[] {
 export async function runEmbeddingBench(options: EmbeddingBenchOptions): Promise<EmbeddingBenchResult> {
   const batchSize = Math.min(options.contextSize, SPLIT_BATCH);
   let server: ServerProcess | undefined;
-  const raw: Partial<Record<'rawPool' | 'rawSingle', RawEmbeddingProcess>> = {};
+  const raw: Partial<Record<RawArm, RawEmbeddingProcess>> = {};
   const samples = new Map<string, Sample[]>();
   const tokensPerInput: number[] = [];
   let inputCounter = 0;
   let vectorCheckMaxDifference = NaN;
-  let peakRssBytes: Record<ArmName, number> = { server: NaN, rawPool: NaN, rawSingle: NaN };
+  let peakRssBytes: Record<ArmName, number> = { server: NaN, rawPool: NaN, rawShared: NaN, rawSingle: NaN };
   let serverPeakRssBytes = NaN;
   try {
     server = await ServerProcess.start({
       modelPath: options.modelPath, port: options.port, threads: options.threads, contextSize: options.contextSize, maxTokens: 16,
     });
     const rawOptions = { modelPath: options.modelPath, threads: options.threads, contextSize: options.contextSize, batchSize };
-    raw.rawPool = await RawEmbeddingProcess.start({ ...rawOptions, contexts: 2 });
-    raw.rawSingle = await RawEmbeddingProcess.start({ ...rawOptions, contexts: 1 });
+    const pooled = Math.min(2, options.threads);
+    raw.rawPool = await RawEmbeddingProcess.start({ ...rawOptions, contexts: pooled, contextThreads: Math.max(1, Math.floor(options.threads / pooled)) });
+    raw.rawShared = await RawEmbeddingProcess.start({ ...rawOptions, contexts: pooled, contextThreads: options.threads });
+    raw.rawSingle = await RawEmbeddingProcess.start({ ...rawOptions, contexts: 1, contextThreads: options.threads });
 
     // The arms must compute the same vectors, or the comparison means nothing.
     const [text] = shortInputs(10_000, 1);
@@ -130,12 +137,12 @@ export async function runEmbeddingBench(options: EmbeddingBenchOptions): Promise
     }
   } finally {
     await server?.stop();
-    const rawMemory = await Promise.all((['rawPool', 'rawSingle'] as const).map(async (arm) => {
+    const rawMemory = await Promise.all(RAW_ARMS.map(async (arm) => {
       const peak = (await raw[arm]?.embed([]).catch(() => undefined))?.peakRssBytes ?? NaN;
       await raw[arm]?.stop();
       return peak;
     }));
-    peakRssBytes = { server: serverPeakRssBytes, rawPool: rawMemory[0], rawSingle: rawMemory[1] };
+    peakRssBytes = { server: serverPeakRssBytes, rawPool: rawMemory[0], rawShared: rawMemory[1], rawSingle: rawMemory[2] };
   }
 
   const eps = (arm: ArmName, size: number) => (samples.get(`${arm}/${size}`) ?? []).map((sample) => sample.embeddingsPerSecond);
@@ -152,6 +159,7 @@ export async function runEmbeddingBench(options: EmbeddingBenchOptions): Promise
     serverOverRawSingle: summarize(ratios('server', 'rawSingle', size)),
     serverOverRawSingleInterval: bootstrapInterval(eps('server', size), eps('rawSingle', size), medianRatio),
     rawPoolOverRawSingle: summarize(ratios('rawPool', 'rawSingle', size)),
+    rawPoolOverRawShared: summarize(ratios('rawPool', 'rawShared', size)),
   }));
   return {
     rounds: options.rounds,

@@ -15,10 +15,15 @@ export interface EmbeddingReport {
 const interval = (range: [number, number] | undefined) => (range === undefined ? '' : ` (90 % CI ${range[0].toFixed(2)}–${range[1].toFixed(2)})`);
 
 function row(batch: BatchResult): string {
-  const { server, rawPool, rawSingle } = batch.arms;
+  const { server, rawPool, rawShared, rawSingle } = batch.arms;
   return `| ${batch.batchSize} | ${formatSummary(server.embeddingsPerSecond, 2)} | ${formatSummary(rawPool.embeddingsPerSecond, 2)} | ` +
-    `${formatSummary(rawSingle.embeddingsPerSecond, 2)} | **${batch.serverOverRawPool?.median.toFixed(2)}×**${interval(batch.serverOverRawPoolInterval)} | ` +
-    `**${batch.serverOverRawSingle?.median.toFixed(2)}×**${interval(batch.serverOverRawSingleInterval)} | ${batch.rawPoolOverRawSingle?.median.toFixed(2)}× |`;
+    `${formatSummary(rawShared.embeddingsPerSecond, 2)} | ${formatSummary(rawSingle.embeddingsPerSecond, 2)} | ` +
+    `**${batch.serverOverRawPool?.median.toFixed(2)}×**${interval(batch.serverOverRawPoolInterval)} | ` +
+    `**${batch.serverOverRawSingle?.median.toFixed(2)}×**${interval(batch.serverOverRawSingleInterval)} |`;
+}
+
+function strategyRow(batch: BatchResult): string {
+  return `| ${batch.batchSize} | ${formatSummary(batch.rawPoolOverRawSingle, 2)} | ${formatSummary(batch.rawPoolOverRawShared, 2)} |`;
 }
 
 const mb = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
@@ -41,15 +46,16 @@ ${result.threads} threads everywhere; context ${result.contextSize}; inputs of $
 Embeddings per second, median [min–max] of ${result.rounds} rounds; in each round every arm embeds the same number
 of inputs, order rotating. A batch of 1 is sent 16 times per sample.
 
-| Inputs per request | Server | Raw: two contexts | Raw: one context | Server ÷ raw two | Server ÷ raw one | Two ÷ one (raw) |
+| Inputs per request | Server | Raw: two contexts, threads split | Raw: two contexts, threads shared | Raw: one context | Server ÷ raw two (split) | Server ÷ raw one |
 |---|---|---|---|---|---|---|
 ${result.batches.map(row).join('\n')}
 
 - **Server**: \`POST /v1/embeddings\` with \`encoding_format: "base64"\` (the openai SDK's default), over HTTP with
   keep-alive: reading and validating the body, tokenizing, the queue, two embedding contexts, normalizing, encoding.
-- **Raw: two contexts**: node-llama-cpp 3.21.1 alone with the server's strategy: two embedding contexts, each
-  created with every thread, inputs handed to whichever is free (\`getEmbeddingFor\`); node-llama-cpp's thread
-  splitter gives each one thread while both run.
+- **Raw: two contexts, threads split**: node-llama-cpp 3.21.1 alone with the server's strategy: two embedding
+  contexts with half the threads each (one each here), inputs handed to whichever is free (\`getEmbeddingFor\`).
+- **Raw: two contexts, threads shared**: the same, but each context created with every thread: node-llama-cpp's
+  thread splitter gives a lone input both threads and two inputs one each.
 - **Raw: one context**: one embedding context with every thread, \`getEmbeddingFor\` one input after another: the
   library as its guide uses it.
 - Ratios are taken per round (the arms of a round saw the same load), median over rounds; the interval is a
@@ -57,7 +63,13 @@ ${result.batches.map(row).join('\n')}
   (checked before timing).
 
 Server tokens per second by batch size: ${tokensPerSecond}. Peak resident memory: server ${mb(result.peakRssBytes.server)},
-raw two contexts ${mb(result.peakRssBytes.rawPool)}, raw one context ${mb(result.peakRssBytes.rawSingle)}.
+raw two contexts ${mb(result.peakRssBytes.rawPool)} (split) and ${mb(result.peakRssBytes.rawShared)} (shared), raw one context ${mb(result.peakRssBytes.rawSingle)}.
+
+The strategy, raw against raw (per-round ratios of embeddings per second, median [min–max]):
+
+| Inputs per request | Two contexts (split) ÷ one context | Split ÷ shared threads |
+|---|---|---|
+${result.batches.map(strategyRow).join('\n')}
 
 ## Why two contexts, and what the binding prevents
 
@@ -66,8 +78,10 @@ when the model pools nothing): only sequence 0 of a context. Several inputs ther
 \`llama_decode\` as llama.cpp's own server batches them (each input its own sequence); 3.22.1 is the same. The most
 this API allows is several contexts evaluating different inputs at once. On two CPUs, two single-threaded decodes
 side by side do not wait for each other, while one context's two threads meet at a barrier after every operation,
-which costs most on the small matrices of short inputs and on a busy machine. Each context holds its own KV
-cache and compute buffers, so the runtime keeps two, however many threads it has.
+which costs most on the small matrices of short inputs and on a busy machine, where a two-thread decode now and
+then slows down several times over. Splitting the threads between the contexts, rather than letting
+node-llama-cpp share them, keeps a lone input on one thread too, which was no slower here. Each context holds its
+own KV cache and compute buffers, so the runtime keeps two, however many threads it has.
 
 llama.cpp computes the output layer for every token of an embedding batch (its compute buffer holds a row of the
 vocabulary per batch token: 300 MiB for a 512-token batch of this model), so the runtime evaluates last-token

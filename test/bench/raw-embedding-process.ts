@@ -5,10 +5,12 @@ import { stopChild } from './proc-status';
 
 export interface RawEmbeddingOptions {
   readonly modelPath: string;
+  /** All the process may use (getLlama's maxThreads). */
   readonly threads: number;
+  /** Each context's threads. */
+  readonly contextThreads: number;
   readonly contextSize: number;
   readonly batchSize: number;
-  /** 1: one context with every thread; 2: the server's pool of two. */
   readonly contexts: number;
 }
 
@@ -24,7 +26,8 @@ const SCRIPT = path.join(__dirname, 'raw-embeddings.mjs');
 export class RawEmbeddingProcess {
   static async start(options: RawEmbeddingOptions, timeoutMs = 180_000): Promise<RawEmbeddingProcess> {
     const child = spawn(process.execPath, [
-      SCRIPT, '--model', options.modelPath, '--threads', String(options.threads), '--context-size', String(options.contextSize),
+      SCRIPT, '--model', options.modelPath, '--threads', String(options.threads), '--context-threads', String(options.contextThreads),
+      '--context-size', String(options.contextSize),
       '--batch-size', String(options.batchSize), '--contexts', String(options.contexts),
     ], { stdio: ['pipe', 'pipe', 'inherit'] });
     const raw = new RawEmbeddingProcess(child);

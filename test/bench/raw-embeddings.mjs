@@ -2,10 +2,11 @@
 // It loads the model once, prints one "ready" JSON line, then embeds one batch per JSON line read from stdin, so
 // the orchestrator can interleave its batches with the server's requests.
 //
-// usage: node raw-embeddings.mjs --model FILE --threads N --context-size N --batch-size N --contexts 1|2
-//   --contexts 1: one embedding context with every thread, inputs one after another (the library's plain use);
-//   --contexts 2: two contexts created with every thread each, inputs handed to whichever is free (node-llama-cpp's
-//                 thread splitter shares the threads while both run): the server's strategy, without the server.
+// usage: node raw-embeddings.mjs --model FILE --threads N --context-threads N --context-size N --batch-size N --contexts 1|2
+//   --threads: getLlama's maxThreads (all the process may use); --context-threads: each context's threads;
+//   --contexts: embedding contexts, inputs handed to whichever is free. One context with every thread is the
+//   library's plain use; two with half each is the server's strategy without the server; two with every thread each
+//   leave the sharing to node-llama-cpp's thread splitter.
 // stdin: {"inputs": ["...", ...]} | {"vector": "..."}   stdout: {"ms", "tokens"} | {"vector": [...]}
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -18,10 +19,11 @@ const entry = path.join(here, '..', '..', 'runtime', 'node_modules', 'node-llama
 function parseArgs(argv) {
   const args = {};
   for (let i = 0; i < argv.length; i += 2) args[argv[i].replace(/^--/, '').replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = argv[i + 1];
-  for (const required of ['model', 'threads', 'contextSize', 'batchSize', 'contexts']) {
+  for (const required of ['model', 'threads', 'contextThreads', 'contextSize', 'batchSize', 'contexts']) {
     if (args[required] === undefined) throw new Error(`missing --${required}`);
   }
-  return { ...args, threads: Number(args.threads), contextSize: Number(args.contextSize), batchSize: Number(args.batchSize), contexts: Number(args.contexts) };
+  const number = (name) => Number(args[name]);
+  return { ...args, threads: number('threads'), contextThreads: number('contextThreads'), contextSize: number('contextSize'), batchSize: number('batchSize'), contexts: number('contexts') };
 }
 
 function peakRssBytes() {
@@ -37,7 +39,7 @@ const llama = await getLlama({ gpu: false, build: 'never', maxThreads: args.thre
 const model = await llama.loadModel({ modelPath: args.model, useMmap: false });
 const contexts = [];
 for (let i = 0; i < args.contexts; i++) {
-  contexts.push(await model.createEmbeddingContext({ contextSize: args.contextSize, batchSize: args.batchSize, threads: args.threads }));
+  contexts.push(await model.createEmbeddingContext({ contextSize: args.contextSize, batchSize: args.batchSize, threads: args.contextThreads }));
 }
 send({ ready: true, dimensions: model.embeddingVectorSize });
 

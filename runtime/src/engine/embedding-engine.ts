@@ -3,9 +3,10 @@ import type { Llama, LlamaEmbeddingContext, LlamaModel, Token } from 'node-llama
 /**
  * Embedding contexts kept per model. node-llama-cpp 3.21.1 reads only sequence 0's pooled vector
  * (`llama_get_embeddings_seq(ctx, 0)` in its addon), so inputs cannot share one `llama_decode`: the most its API
- * allows is several contexts evaluating different inputs at once. Two, measured (docs/benchmarks/embeddings.md):
- * on 2 CPUs two single-input decodes at once beat one context with both threads, whose threads wait for each
- * other at every operation; each context costs its own KV cache and compute buffers, so no more than two.
+ * allows is several contexts evaluating different inputs at once. Two, with the threads split between them,
+ * measured (docs/benchmarks/embeddings.md): on 2 CPUs two one-thread decodes side by side beat one context with
+ * both threads, whose threads wait for each other at every operation, and a lone input was no slower on one
+ * thread; each context costs its own KV cache and compute buffers, so no more than two.
  */
 export const MAX_EMBEDDING_CONTEXTS = 2;
 
@@ -22,7 +23,7 @@ export interface EmbeddingEngineOptions {
   readonly model: LlamaModel;
   /** Requested context; capped at the model's trained context (an encoder has no positions beyond it). */
   readonly contextSize: number;
-  /** All of them for a lone input; shared between the contexts (node-llama-cpp's thread splitter) when both run. */
+  /** Split between the contexts (2 threads: one each), so that two inputs run side by side without waiting. */
   readonly threads: number;
   /**
    * Mean or CLS pooling, or bidirectional attention: the pooled vector covers the whole input, so the input must
@@ -41,9 +42,10 @@ export interface EmbeddingOutcome {
 }
 
 /**
- * A pool of node-llama-cpp embedding contexts over one model. Inputs are handed to whichever context is free, so
- * a request's inputs are evaluated two at a time; each input is one `getEmbeddingFor` call, which reads back the
- * pooled vector llama.cpp computed (node-llama-cpp's own method, so the vectors are the library's).
+ * A pool of node-llama-cpp embedding contexts over one model, the threads split between them. Inputs are handed
+ * to whichever context is free, so a request's inputs are evaluated two at a time; each input is one
+ * `getEmbeddingFor` call, which reads back the pooled vector llama.cpp computed (node-llama-cpp's own method, so
+ * the vectors are the library's).
  */
 export class EmbeddingEngine {
   private constructor(
@@ -64,7 +66,9 @@ export class EmbeddingEngine {
     const contexts: LlamaEmbeddingContext[] = [];
     try {
       for (let i = 0; i < count; i++) {
-        contexts.push(await model.createEmbeddingContext({ contextSize, batchSize, threads: options.threads }));
+        // An odd thread goes to the first context.
+        const threads = Math.floor(options.threads / count) + (i < options.threads % count ? 1 : 0);
+        contexts.push(await model.createEmbeddingContext({ contextSize, batchSize, threads }));
       }
     } catch (error) {
       await Promise.all(contexts.map((context) => context.dispose()));
