@@ -170,3 +170,26 @@ describe('LLM_MAX_GENERATION_SECONDS caps an embedding run as it caps a generati
     expect(line).toMatchObject({ stoppedBy: 'time_limit' });
   });
 });
+
+describe('SnapStart with an embedding model', () => {
+  let snap: ServerHandle;
+  beforeAll(async () => {
+    snap = await startServer({
+      env: {
+        LLM_MODEL_PATH: model.path, LLM_CONTEXT_SIZE: '256', LLM_THREADS: '2',
+        AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH: '/_snapstart/before-checkpoint', AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH: '/_snapstart/after-restore',
+      },
+    });
+  });
+  afterAll(async () => {
+    if (snap !== undefined) expect((await snap.stop()).code).toBe(0);
+  });
+
+  test('the before-checkpoint hook warms both embedding contexts (there is no generation engine to warm)', async () => {
+    const res = await post(snap.url, '/_snapstart/before-checkpoint', {});
+    expect(res.status).toBe(200);
+    // "Hello" is one token, with BOS and EOS three, once per context.
+    expect(res.json).toMatchObject({ status: 'ok', warmUpTokens: 2 * 3 });
+    expect((await post(snap.url, '/v1/embeddings', { input: 'hello' })).status).toBe(200);
+  });
+});
