@@ -85,7 +85,8 @@ export async function runEmbeddingBench(options: EmbeddingBenchOptions): Promise
     });
     const rawOptions = { modelPath: options.modelPath, threads: options.threads, contextSize: options.contextSize, batchSize };
     const pooled = Math.min(2, options.threads);
-    raw.rawPool = await RawEmbeddingProcess.start({ ...rawOptions, contexts: pooled, contextThreads: Math.max(1, Math.floor(options.threads / pooled)) });
+    const splitThreads = Math.max(1, Math.floor(options.threads / pooled));
+    raw.rawPool = await RawEmbeddingProcess.start({ ...rawOptions, contexts: pooled, contextThreads: splitThreads });
     raw.rawShared = await RawEmbeddingProcess.start({ ...rawOptions, contexts: pooled, contextThreads: options.threads });
     raw.rawSingle = await RawEmbeddingProcess.start({ ...rawOptions, contexts: 1, contextThreads: options.threads });
 

@@ -176,8 +176,11 @@ describe('SnapStart with an embedding model', () => {
   beforeAll(async () => {
     snap = await startServer({
       env: {
-        LLM_MODEL_PATH: model.path, LLM_CONTEXT_SIZE: '256', LLM_THREADS: '2',
-        AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH: '/_snapstart/before-checkpoint', AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH: '/_snapstart/after-restore',
+        LLM_MODEL_PATH: model.path,
+        LLM_CONTEXT_SIZE: '256',
+        LLM_THREADS: '2',
+        AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH: '/_snapstart/before-checkpoint',
+        AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH: '/_snapstart/after-restore',
       },
     });
   });
