@@ -22,9 +22,10 @@ export const MAX_EMBEDDING_INPUTS = 2048;
 
 /**
  * Embedding throughput the tuner assumes: tokens per second for one thread and one GiB of weights.
- * `npx projen bench:embeddings` measured about 23 tokens/s with 2 threads on the 0.5 GiB Qwen3-Embedding-shaped
- * file in batches of 128 short inputs, on a shared 2-core machine under a load of 8-10 (docs/benchmarks/embeddings.md):
- * 22 per thread per GiB. A quiet core does several times more; an undersized timeout cuts the batch (504).
+ * `npx projen bench:embeddings` measured the server at 61-68 tokens/s with 2 threads on the 0.5 GiB
+ * Qwen3-Embedding-shaped file (about 65 per thread per GiB; docs/benchmarks/embeddings.md), on a shared 2-core
+ * machine under a load of 4; an earlier run under a load of 8-10 got 23 (22 per thread per GiB). 20 covers both
+ * with room for slower vCPUs; an undersized timeout would cut a batch (504 saying how far it got).
  */
 export const EMBEDDING_TOKENS_PER_SECOND_PER_THREAD_GIB = 20;
 
