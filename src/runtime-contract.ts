@@ -21,6 +21,8 @@ export const RuntimeEnv = {
   API_KEY_SECRET_ARN: 'LLM_API_KEY_SECRET_ARN',
   LOG_PROMPTS: 'LLM_LOG_PROMPTS',
   ISOLATE_REQUESTS: 'LLM_ISOLATE_REQUESTS',
+  /** A generation model answers /v1/embeddings too. */
+  EMBEDDINGS: 'LLM_EMBEDDINGS',
   METRICS_NAMESPACE: 'LLM_METRICS_NAMESPACE',
   QUEUE_SIZE: 'LLM_QUEUE_SIZE',
   MAX_GENERATION_SECONDS: 'LLM_MAX_GENERATION_SECONDS',
@@ -106,6 +108,14 @@ export const RuntimeMetric = {
   COMPLETION_TOKENS: 'CompletionTokens',
   PROMPT_TOKENS: 'PromptTokens',
   GENERATION_DURATION: 'GenerationDuration',
+} as const;
+
+/** EMF metric names of a /v1/embeddings request (same namespace and dimension). */
+export const RuntimeEmbeddingMetric = {
+  INPUTS: 'EmbeddingInputs',
+  TOKENS: 'EmbeddingTokens',
+  EMBEDDINGS_PER_SECOND: 'EmbeddingsPerSecond',
+  DURATION: 'EmbeddingDuration',
 } as const;
 
 /** The EMF dimension the runtime sets (value: AWS_LAMBDA_FUNCTION_NAME). */

@@ -115,6 +115,11 @@ export class Engine {
     return this.context.contextSize;
   }
 
+  /** The loaded weights: embedding contexts share them when a generation model also embeds (LLM_EMBEDDINGS). */
+  get llamaModel(): LlamaModel {
+    return this.model;
+  }
+
   get chatWrapperName(): string {
     return this.chat.chatWrapper.wrapperName;
   }
