@@ -30,6 +30,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_MAX_GENERATION_SECONDS', default: '0', description: 'Wall-clock cap per generation in seconds (0 = no cap); a capped answer ends with finish_reason "length".' },
   { name: 'LLM_DEADLINE_MARGIN_MS', default: '1500', description: 'Stop generating this long before the Lambda invocation deadline (x-amzn-lambda-context), so the answer so far can still be sent.' },
   { name: 'LLM_QUEUE_SIZE', default: '4', description: 'Requests allowed to wait behind the running generation; more get 429 with Retry-After.' },
+  { name: 'LLM_PARALLEL', default: '1', description: 'Generations run at once (1 to 64), each on its own context sequence, decoded together in one batch; LLM_QUEUE_SIZE more may wait. LLM_CONTEXT_SIZE stays per sequence, so the KV cache grows this many times.' },
   { name: 'LLM_MAX_BODY_BYTES', default: '1048576', description: 'Request body cap in bytes; larger bodies get 413.' },
   { name: 'LLM_API_KEY', default: 'unset', description: 'Bearer key every route but /health and the chat page files requires (local use). Set but blank is refused at start (never silently open).' },
   { name: 'LLM_API_KEY_SECRET_ARN', default: 'unset', description: 'Secrets Manager secret holding the bearer key, read once at start (SecretString is the key, or JSON with an "apiKey" field; endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER).' },
@@ -60,6 +61,8 @@ export interface Config {
   readonly maxGenerationSeconds: number;
   readonly deadlineMarginMs: number;
   readonly queueSize: number;
+  /** Generations decoded at once, one context sequence each (LLM_PARALLEL). */
+  readonly parallel: number;
   readonly maxBodyBytes: number;
   readonly apiKey?: string;
   readonly apiKeySecretArn?: string;
@@ -211,6 +214,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxGenerationSeconds: integer(env, 'LLM_MAX_GENERATION_SECONDS', 0, 0, 86_400),
     deadlineMarginMs: integer(env, 'LLM_DEADLINE_MARGIN_MS', 1500, 0, 600_000),
     queueSize: integer(env, 'LLM_QUEUE_SIZE', 4, 0, 10_000),
+    parallel: integer(env, 'LLM_PARALLEL', 1, 1, 64),
     maxBodyBytes: integer(env, 'LLM_MAX_BODY_BYTES', 1_048_576, 1024, 1_073_741_824),
     apiKey,
     apiKeySecretArn,

@@ -19,7 +19,7 @@ async function loadModel(app: App, startedAt: number): Promise<void> {
   const { Engine, llama: bindings } = await llama;
   const engine = await Engine.load({
     llama: bindings, modelPath, contextSize: config.contextSize, threads: config.threads, useMmap: config.useMmap,
-    isolateRequests: config.isolateRequests,
+    isolateRequests: config.isolateRequests, parallel: config.parallel,
   });
   app.engine = engine;
   app.modelId = modelIdFor(config, modelPath);
@@ -33,8 +33,15 @@ async function loadModel(app: App, startedAt: number): Promise<void> {
     contextSize: engine.contextSize,
     requestedContextSize: config.contextSize,
     threads: config.threads,
+    parallel: engine.parallel,
+    // LLM_CONTEXT_SIZE is per sequence: every sequence has its own part of the KV cache.
+    kvCacheTokens: engine.contextSize * engine.parallel,
     chatWrapper: engine.chatWrapperName,
     sinceStartMs: Math.round(performance.now() - startedAt),
+    ...(engine.parallel > 1 ? {
+      message: `${engine.parallel} generations at once, each on a sequence of ${engine.contextSize} tokens: the KV cache holds ` +
+        `${engine.contextSize * engine.parallel} tokens, ${engine.parallel} times what one sequence needs`,
+    } : {}),
   });
 }
 
@@ -83,6 +90,7 @@ export async function main(): Promise<void> {
     maxGenerationSeconds: config.maxGenerationSeconds,
     deadlineMarginMs: config.deadlineMarginMs,
     queueSize: config.queueSize,
+    parallel: config.parallel,
     maxBodyBytes: config.maxBodyBytes,
     modelCacheDir: config.modelCacheDir,
     auth: config.apiKey !== undefined ? 'LLM_API_KEY' : config.apiKeySecretArn !== undefined ? 'LLM_API_KEY_SECRET_ARN' : 'none',

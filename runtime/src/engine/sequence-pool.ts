@@ -1,0 +1,99 @@
+import { LlamaChat, LlamaCompletion, type LlamaContextSequence, type Token } from 'node-llama-cpp';
+import { forcingFunctionCall } from './tool-calls.js';
+
+/**
+ * A cached prefix counts when it covers at least this share of the new prompt (llama.cpp's server uses the
+ * same 10 % for its slots); below it, the prompt goes to the sequence used longest ago, so a chat that shares
+ * only the first token or two with another does not take that chat's sequence and throw its turns away.
+ */
+const MIN_PREFIX_SHARE = 0.1;
+
+/** One context sequence with the objects that generate on it. */
+export class SequenceSlot {
+  readonly chat: LlamaChat;
+  readonly completion: LlamaCompletion;
+  /** The same chat made to start its answer with a function call (created when first needed). */
+  private forcedChat?: LlamaChat;
+  /** When it was last handed back (0: never used). */
+  lastUsed = 0;
+  busy = false;
+
+  constructor(readonly sequence: LlamaContextSequence) {
+    this.chat = new LlamaChat({ contextSequence: sequence });
+    this.completion = new LlamaCompletion({ contextSequence: sequence });
+  }
+
+  chatFor(forceFunctionCall: boolean): LlamaChat {
+    if (!forceFunctionCall) return this.chat;
+    this.forcedChat ??= new LlamaChat({ contextSequence: this.sequence, chatWrapper: forcingFunctionCall(this.chat.chatWrapper) });
+    return this.forcedChat;
+  }
+}
+
+/** A sequence held by one generation until `release`. */
+export interface SequenceLease {
+  readonly slot: SequenceSlot;
+  /** Sequences in use once this one was taken (this one included): the gauge in the request's metrics. */
+  readonly inUse: number;
+  release(): void;
+}
+
+/** Tokens the cached state shares with the start of the prompt. */
+function sharedPrefix(cached: readonly Token[], prompt: readonly Token[]): number {
+  const length = Math.min(cached.length, prompt.length);
+  let index = 0;
+  while (index < length && cached[index] === prompt[index]) index++;
+  return index;
+}
+
+/**
+ * The context's sequences, one per running generation. Each keeps the tokens of the last generation it ran,
+ * so a request goes to the free sequence whose tokens share the longest prefix with its prompt (turn 2 of a
+ * chat finds turn 1 there while other chats run on the other sequences), else to the one used longest ago.
+ */
+export class SequencePool {
+  private clock = 0;
+
+  constructor(readonly slots: readonly SequenceSlot[]) {}
+
+  get size(): number {
+    return this.slots.length;
+  }
+
+  get inUse(): number {
+    return this.slots.filter((slot) => slot.busy).length;
+  }
+
+  /**
+   * Takes the best free sequence for a prompt given as the tokens it will occupy. The caller admits no more
+   * generations than there are sequences (GenerationGate), so one is always free.
+   */
+  acquire(prompt: readonly Token[]): SequenceLease {
+    const free = this.slots.filter((slot) => !slot.busy);
+    if (free.length === 0) throw new Error(`all ${this.slots.length} context sequences are in use`);
+    // Least recently used first, so that among equal prefixes (or none) the oldest cache is the one replaced.
+    free.sort((a, b) => a.lastUsed - b.lastUsed);
+    const enough = Math.max(1, Math.ceil(prompt.length * MIN_PREFIX_SHARE));
+    let chosen = free[0];
+    let longest = 0;
+    for (const slot of free) {
+      const shared = sharedPrefix(slot.sequence.contextTokens, prompt);
+      if (shared >= enough && shared > longest) {
+        chosen = slot;
+        longest = shared;
+      }
+    }
+    chosen.busy = true;
+    let released = false;
+    return {
+      slot: chosen,
+      inUse: this.inUse,
+      release: () => {
+        if (released) return;
+        released = true;
+        chosen.busy = false;
+        chosen.lastUsed = ++this.clock;
+      },
+    };
+  }
+}
