@@ -125,6 +125,12 @@ project.addTask('bench:prefix', {
   exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-prefix-bench.ts',
 });
 
+project.addTask('bench:parallel', {
+  description: 'Concurrent streams (LLM_PARALLEL) against llama.cpp\'s own llama-server -np N (--llama-server PATH|build) and today\'s server on the 1.5B-shaped model',
+  exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-parallel-bench.ts',
+  receiveArgs: true,
+});
+
 // projen merges `include` with its own catch-all; the dev tsconfig must not reach into runtime/ (its own ESM package).
 project.tsconfigDev.file.addOverride('include', ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts']);
 
