@@ -3,10 +3,12 @@ import { forcingFunctionCall } from './tool-calls.js';
 
 /**
  * A cached prefix counts when it covers at least this share of the new prompt (llama.cpp's server uses the
- * same 10 % for its slots); below it, the prompt goes to the sequence used longest ago, so a chat that shares
- * only the first token or two with another does not take that chat's sequence and throw its turns away.
+ * same 10 % for its slots) and at least MIN_PREFIX_TOKENS; below that, the prompt goes to an empty sequence or
+ * the one used longest ago. Every prompt shares its first tokens with every other (the start-of-text token,
+ * the template's opening): taking another chat's sequence for those would throw its turns away to save nothing.
  */
 const MIN_PREFIX_SHARE = 0.1;
+const MIN_PREFIX_TOKENS = 32;
 
 /** One context sequence with the objects that generate on it. */
 export class SequenceSlot {
@@ -71,9 +73,9 @@ export class SequencePool {
   acquire(prompt: readonly Token[]): SequenceLease {
     const free = this.slots.filter((slot) => !slot.busy);
     if (free.length === 0) throw new Error(`all ${this.slots.length} context sequences are in use`);
-    // Least recently used first, so that among equal prefixes (or none) the oldest cache is the one replaced.
-    free.sort((a, b) => a.lastUsed - b.lastUsed);
-    const enough = Math.max(1, Math.ceil(prompt.length * MIN_PREFIX_SHARE));
+    // Empty ones first, then the least recently used: without a useful prefix, replace nothing, or the oldest.
+    free.sort((a, b) => Number(a.sequence.nextTokenIndex > 0) - Number(b.sequence.nextTokenIndex > 0) || a.lastUsed - b.lastUsed);
+    const enough = Math.max(MIN_PREFIX_TOKENS, Math.ceil(prompt.length * MIN_PREFIX_SHARE));
     let chosen = free[0];
     let longest = 0;
     for (const slot of free) {
