@@ -101,6 +101,8 @@ export const RuntimeMetric = {
   COMPLETION_TOKENS: 'CompletionTokens',
   PROMPT_TOKENS: 'PromptTokens',
   GENERATION_DURATION: 'GenerationDuration',
+  /** Context sequences generating when the request started, itself included (LLM_PARALLEL). */
+  SEQUENCES_IN_USE: 'SequencesInUse',
 } as const;
 
 /** The EMF dimension the runtime sets (value: AWS_LAMBDA_FUNCTION_NAME). */

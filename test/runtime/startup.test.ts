@@ -18,7 +18,7 @@ import { startFileServer } from '../model-source/file-server';
 const CONTRACT = [
   'PORT', 'HOST', 'LLM_MODEL_PATH', 'LLM_MODEL_URL', 'LLM_MODEL_SHA256', 'LLM_MODEL_CACHE_DIR', 'LLM_MODEL_S3_BUCKET',
   'LLM_MODEL_S3_KEY', 'LLM_MODEL_S3_VERSION_ID', 'LLM_MODEL_ID', 'LLM_CONTEXT_SIZE', 'LLM_THREADS', 'LLM_MAX_TOKENS', 'LLM_MAX_GENERATION_SECONDS',
-  'LLM_DEADLINE_MARGIN_MS', 'LLM_QUEUE_SIZE', 'LLM_MAX_BODY_BYTES', 'LLM_API_KEY', 'LLM_API_KEY_SECRET_ARN',
+  'LLM_DEADLINE_MARGIN_MS', 'LLM_QUEUE_SIZE', 'LLM_PARALLEL', 'LLM_MAX_BODY_BYTES', 'LLM_API_KEY', 'LLM_API_KEY_SECRET_ARN',
   'LLM_LOG_PROMPTS', 'LLM_USE_MMAP', 'LLM_ISOLATE_REQUESTS', 'LLM_TRUST_LAMBDA_CONTEXT', 'LLM_METRICS_NAMESPACE', 'LLM_WEB_UI',
   'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH',
 ];
@@ -52,6 +52,8 @@ describe('the environment variables', () => {
     ['LLM_THREADS', '0'],
     ['LLM_MAX_TOKENS', '1.5'],
     ['LLM_QUEUE_SIZE', 'none'],
+    ['LLM_PARALLEL', '0'],
+    ['LLM_PARALLEL', '65'],
     ['LLM_MAX_BODY_BYTES', '10'],
     ['LLM_DEADLINE_MARGIN_MS', 'soon'],
     ['LLM_MAX_GENERATION_SECONDS', '-1'],
@@ -113,6 +115,7 @@ describe('the environment variables', () => {
       maxGenerationSeconds: 0,
       deadlineMarginMs: 1500,
       queueSize: 4,
+      parallel: 1,
       maxBodyBytes: 1048576,
       logPrompts: false,
       useMmap: false,
