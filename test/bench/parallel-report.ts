@@ -1,7 +1,8 @@
+import { COMPOSITION_TOKENS, type CompositionSample } from './batch-composition';
 import type { MachineDescription } from './machine';
 import { ArmRun, joinSummary, levelSummaries, pairedRatio, Ratio } from './parallel-analysis';
 import type { ParallelBenchOptions } from './parallel-options';
-import { formatSummary } from './stats';
+import { formatSummary, summarize } from './stats';
 
 export interface ParallelResults {
   readonly generatedAt: string;
@@ -11,6 +12,7 @@ export interface ParallelResults {
   readonly load: { cpus: number; busyShare: number; othersShare: number; loadAverage1m: { median: number; max: number } };
   readonly model: { file: string; bytes: number };
   readonly setup: ParallelBenchOptions & { arms: string[] };
+  readonly composition: CompositionSample[];
   readonly runs: ArmRun[];
 }
 
@@ -57,6 +59,14 @@ export function renderParallelReport(results: ParallelResults): { markdown: stri
     const lone = levelSummaries(run, [1])[0]?.ttftMs;
     return `| ${run.arm} | ${formatSummary(lone, 0)} | ${formatSummary(join.joinerTtftMs, 0)} | ${formatSummary(join.runningMedianGapMs, 0)} | ${formatSummary(join.runningMaxGapMs, 0)} |`;
   });
+  const compositionRows = [false, true].map((gated) => {
+    const samples = results.composition.filter((sample) => sample.gated === gated);
+    const histogram: Record<string, number> = {};
+    for (const sample of samples) for (const [size, count] of Object.entries(sample.histogram)) histogram[size] = (histogram[size] ?? 0) + count;
+    const spread = Object.entries(histogram).map(([size, count]) => `${count} × ${size}`).join(', ');
+    return `| ${gated ? 'with the step gate' : 'node-llama-cpp alone'} | ${formatSummary(summarize(samples.map((sample) => sample.tokensPerDecode)), 2)} | ${spread} | ` +
+      `${formatSummary(summarize(samples.map((sample) => sample.steadyTokensPerSecond)))} |`;
+  });
   const seedRows = results.runs.filter((run) => run.seeds.length > 0).map((run) =>
     `| ${run.arm} | ${run.seeds.filter((seed) => seed.identical).length} of ${run.seeds.length} | ` +
     `${run.seeds.filter((seed) => !seed.identical).map((seed) => seed.commonPrefixChars).join(', ') || '–'} |`);
@@ -74,6 +84,24 @@ ${setup.threads} threads everywhere, ${setup.contextSize} tokens of context per 
 Each measurement sends N streamed \`/v1/completions\` at once (greedy, ${setup.tokens} tokens each, ~136-token prompts no other request
 shares); ${setup.rounds} rounds, every arm runs every level once per round in rotating order. Median [min–max] over rounds (aggregate) or
 over all streams (per stream, time to first token).
+
+## Where the streams fall apart
+
+${setup.parallel} sequences of one context generating ${COMPOSITION_TOKENS} tokens each through node-llama-cpp's \`LlamaCompletion\` (the server's
+\`/v1/completions\` path), greedy, ${setup.threads} threads; every llama.cpp decode counted while all of them generate
+(\`test/bench/batch-composition.mjs\`, ${results.composition.length / 2} rounds per arm, run first, alone):
+
+| | Tokens per decode | Decodes by size (count × tokens) | Tokens/s, all streams |
+|---|---|---|---|
+${compositionRows.join('\n')}
+
+In step, every decode would carry ${setup.parallel}. node-llama-cpp's batch loop (\`LlamaContext.dispatchPendingBatch\`) decodes what is
+queued, samples each sequence's token (one native call each, on the thread pool, finishing at different times) and, as
+soon as the last sample is in, decodes what is queued *again*. Each sequence queues its next token when its own sample
+resolves, so the sequence sampled last is not queued yet when the loop looks: it misses the batch and rides in the
+next one, apart from the rest, and the split repeats at every step (a \`dispatchSchedule\` cannot help: the loop does
+not go through it between batches). The runtime's step gate (\`runtime/src/engine/step-gate.ts\`) holds each sequence's
+next token until every running sequence has its own, then lets them queue together.
 
 ## Decode speed by number of streams
 

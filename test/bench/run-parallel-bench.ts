@@ -7,6 +7,7 @@
 import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildRuntimeAt } from './baseline-runtime';
+import { COMPOSITION_TOKENS, measureBatchComposition } from './batch-composition';
 import { benchmarkModel } from './bench-model';
 import { CpuShare } from './cpu-share';
 import { buildLlamaCppTool } from './llama-cpp-build';
@@ -54,6 +55,12 @@ async function main(): Promise<void> {
   await warmPageCache(model.path);
   const llamaBinary = options.llamaServer === 'build' ? buildLlamaCppTool('llama-server', options.cacheDir, log) : options.llamaServer;
   const baselineEntry = options.baselineRef === 'none' ? undefined : buildRuntimeAt(options.baselineRef, options.cacheDir, log);
+
+  log(`batch composition: ${options.parallel} streams through node-llama-cpp, without and with the step gate`);
+  const composition = await measureBatchComposition({ modelPath: model.path, threads: options.threads, streams: options.parallel, tokens: COMPOSITION_TOKENS, rounds: 2 });
+  for (const sample of composition) {
+    log(`  ${sample.gated ? 'with' : 'without'} the gate: ${sample.tokensPerDecode.toFixed(2)} tokens per decode, ${sample.steadyTokensPerSecond.toFixed(1)} tok/s`);
+  }
 
   const all = options.levels;
   const maxTokens = options.tokens * 8;
@@ -121,6 +128,7 @@ async function main(): Promise<void> {
       load,
       model: { file: path.relative(REPO_ROOT, model.path), bytes: statSync(model.path).size },
       setup: { ...options, llamaServer: llamaBinary !== undefined ? path.relative(REPO_ROOT, llamaBinary) : undefined, arms: arms.map((arm) => arm.name) },
+      composition,
       runs: [...runs.values()],
     };
     mkdirSync(options.outputDir, { recursive: true });

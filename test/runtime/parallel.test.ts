@@ -93,7 +93,7 @@ describe('LLM_PARALLEL=3 with one waiting place (endless model)', () => {
     expect(joined(streams[2].result.events, 'text')).toBe(endless.expectedCompletion('Tell me again', 900).text);
     // Overlapped: every stream had its first token before any of them ended.
     expect(Math.max(...streams.map((s) => s.firstTextAt))).toBeLessThan(Math.min(...streams.map((s) => s.endedAt)));
-    await server.waitForLog((line) => requestLines(server, from).length === 3);
+    await server.waitForLog(() => requestLines(server, from).length === 3);
     const lines = requestLines(server, from);
     // The gauge: each took a sequence while the ones before it held theirs.
     expect(lines.map((line) => line.SequencesInUse).sort()).toEqual([1, 2, 3]);
