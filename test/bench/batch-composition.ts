@@ -20,7 +20,9 @@ export interface CompositionSample {
  * Runs batch-composition.mjs (the library without and with the step gate, its decodes counted) before any
  * server starts, so nothing of the benchmark's own competes with it.
  */
-export async function measureBatchComposition(options: { modelPath: string; threads: number; streams: number; tokens: number; rounds: number }): Promise<CompositionSample[]> {
+export async function measureBatchComposition(options: {
+  modelPath: string; threads: number; streams: number; tokens: number; rounds: number;
+}): Promise<CompositionSample[]> {
   const { stdout } = await promisify(execFile)(process.execPath, [
     path.join(__dirname, 'batch-composition.mjs'), '--model', options.modelPath, '--threads', String(options.threads),
     '--streams', String(options.streams), '--tokens', String(options.tokens), '--rounds', String(options.rounds),

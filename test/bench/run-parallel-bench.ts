@@ -10,6 +10,7 @@ import { buildRuntimeAt } from './baseline-runtime';
 import { COMPOSITION_TOKENS, measureBatchComposition } from './batch-composition';
 import { benchmarkModel } from './bench-model';
 import { CpuShare } from './cpu-share';
+import { postStreamed } from './http-client';
 import { buildLlamaCppTool } from './llama-cpp-build';
 import { LlamaServerProcess } from './llama-server-process';
 import { describeMachine } from './machine';
@@ -17,7 +18,6 @@ import { ArmRole, ArmRun } from './parallel-analysis';
 import { parseParallelBenchOptions } from './parallel-options';
 import { renderParallelReport } from './parallel-report';
 import { runConcurrent, runJoin, runSeedCheck } from './parallel-streams';
-import { postStreamed } from './http-client';
 import { WARM_UP_PROMPT } from './prompts';
 import { SERVER_ENTRY, ServerProcess } from './server-process';
 import { rotate } from './stats';
@@ -57,7 +57,9 @@ async function main(): Promise<void> {
   const baselineEntry = options.baselineRef === 'none' ? undefined : buildRuntimeAt(options.baselineRef, options.cacheDir, log);
 
   log(`batch composition: ${options.parallel} streams through node-llama-cpp, without and with the step gate`);
-  const composition = await measureBatchComposition({ modelPath: model.path, threads: options.threads, streams: options.parallel, tokens: COMPOSITION_TOKENS, rounds: 2 });
+  const composition = await measureBatchComposition({
+    modelPath: model.path, threads: options.threads, streams: options.parallel, tokens: COMPOSITION_TOKENS, rounds: 2,
+  });
   for (const sample of composition) {
     log(`  ${sample.gated ? 'with' : 'without'} the gate: ${sample.tokensPerDecode.toFixed(2)} tokens per decode, ${sample.steadyTokensPerSecond.toFixed(1)} tok/s`);
   }
@@ -68,7 +70,8 @@ async function main(): Promise<void> {
   const quiet = { LLM_WEB_UI: 'false', LLM_QUEUE_SIZE: '16' };
   const arms: Arm[] = [];
   const startServer = async (name: string, role: ArmRole, port: number, levels: readonly number[], parallel: number, entry?: string) => {
-    const server = await ServerProcess.start({ ...common, port, entry, env: { ...quiet, ...(parallel > 1 ? { LLM_PARALLEL: String(parallel) } : {}) } });
+    const env = { ...quiet, ...(parallel > 1 ? { LLM_PARALLEL: String(parallel) } : {}) };
+    const server = await ServerProcess.start({ ...common, port, entry, env });
     cpu.watch(server.pid);
     arms.push({ name, role, port, pid: server.pid, levels, parallel: parallel > 1, stop: () => server.stop() });
   };
@@ -76,8 +79,12 @@ async function main(): Promise<void> {
     await startServer(`server, LLM_PARALLEL=${options.parallel}`, 'parallel', options.portBase, all, options.parallel);
     if (llamaBinary !== undefined) {
       const server = await LlamaServerProcess.start({
-        binary: llamaBinary, modelPath: model.path, port: options.portBase + 1, threads: options.threads,
-        slots: options.parallel, contextSizePerSlot: options.contextSize,
+        binary: llamaBinary,
+        modelPath: model.path,
+        port: options.portBase + 1,
+        threads: options.threads,
+        slots: options.parallel,
+        contextSizePerSlot: options.contextSize,
       });
       cpu.watch(server.pid);
       arms.push({ name: `llama-server -np ${options.parallel} -cb`, role: 'llama', port: server.port, pid: server.pid, levels: all, parallel: true, stop: () => server.stop() });
@@ -127,7 +134,11 @@ async function main(): Promise<void> {
       machine,
       load,
       model: { file: path.relative(REPO_ROOT, model.path), bytes: statSync(model.path).size },
-      setup: { ...options, llamaServer: llamaBinary !== undefined ? path.relative(REPO_ROOT, llamaBinary) : undefined, arms: arms.map((arm) => arm.name) },
+      setup: {
+        ...options,
+        llamaServer: llamaBinary !== undefined ? path.relative(REPO_ROOT, llamaBinary) : undefined,
+        arms: arms.map((arm) => arm.name),
+      },
       composition,
       runs: [...runs.values()],
     };

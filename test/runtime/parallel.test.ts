@@ -14,7 +14,8 @@ const MARGIN_MS = 1500;
 /** The first n tokens an endless chat reply samples: <think>, the reasoning, </think>, then the answer forever. */
 function endlessChat(n: number): { reasoning: string; content: string } {
   const head = endless.chatTokens;
-  const tokens = Array.from({ length: n }, (_, i) => (i < head.length ? head[i] : endless.answerTokens[(i - head.length) % endless.answerTokens.length]));
+  const answer = endless.answerTokens;
+  const tokens = Array.from({ length: n }, (_, i) => (i < head.length ? head[i] : answer[(i - head.length) % answer.length]));
   const end = tokens.indexOf('</think>');
   return { reasoning: tokens.slice(1, end < 0 ? undefined : end).join(''), content: end < 0 ? '' : tokens.slice(end + 1).join('') };
 }
@@ -61,8 +62,12 @@ describe('LLM_PARALLEL=3 with one waiting place (endless model)', () => {
   beforeAll(async () => {
     server = await startServer({
       env: {
-        LLM_MODEL_PATH: endless.path, LLM_PARALLEL: '3', LLM_QUEUE_SIZE: '1', LLM_MAX_TOKENS: '3000',
-        LLM_CONTEXT_SIZE: '4096', LLM_TRUST_LAMBDA_CONTEXT: 'true',
+        LLM_MODEL_PATH: endless.path,
+        LLM_PARALLEL: '3',
+        LLM_QUEUE_SIZE: '1',
+        LLM_MAX_TOKENS: '3000',
+        LLM_CONTEXT_SIZE: '4096',
+        LLM_TRUST_LAMBDA_CONTEXT: 'true',
       },
     });
   });
