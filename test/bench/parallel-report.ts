@@ -67,9 +67,13 @@ export function renderParallelReport(results: ParallelResults): { markdown: stri
     return `| ${gated ? 'with the step gate' : 'node-llama-cpp alone'} | ${formatSummary(summarize(samples.map((sample) => sample.tokensPerDecode)), 2)} | ${spread} | ` +
       `${formatSummary(summarize(samples.map((sample) => sample.steadyTokensPerSecond)))} |`;
   });
-  const seedRows = results.runs.filter((run) => run.seeds.length > 0).map((run) =>
-    `| ${run.arm} | ${run.seeds.filter((seed) => seed.identical).length} of ${run.seeds.length} | ` +
-    `${run.seeds.filter((seed) => !seed.identical).map((seed) => seed.commonPrefixChars).join(', ') || '–'} |`);
+  const seedRows = results.runs.filter((run) => run.seeds.length > 0).map((run) => {
+    const identical = (texts: 'againText' | 'sharedText') => run.seeds.filter((seed) => seed[texts] === seed.aloneText).length;
+    const where = (common: 'againCommonChars' | 'sharedCommonChars', texts: 'againText' | 'sharedText') =>
+      run.seeds.filter((seed) => seed[texts] !== seed.aloneText).map((seed) => seed[common]).join(', ') || '–';
+    return `| ${run.arm} | ${identical('againText')} of ${run.seeds.length} (${where('againCommonChars', 'againText')}) | ` +
+      `${identical('sharedText')} of ${run.seeds.length} (${where('sharedCommonChars', 'sharedText')}) |`;
+  });
 
   const markdown = `# Parallel generations (LLM_PARALLEL)
 
@@ -128,11 +132,19 @@ ${joinRows.join('\n') || '| not measured | | | | |'}
 Its prompt is evaluated in the same batches as the running streams' next tokens: they pause for that batch (the
 longest gap), then continue four in a batch.
 
-## Seeded answers alone and in a shared batch
+## Seeded answers: alone, alone again, and in a shared batch
 
-| Server | Identical (temperature 1, seed given, 32 tokens) | Where the others differ (characters in) |
+Temperature 1, a seed given, 32 tokens, against the answer the same request got alone the first time (in brackets:
+after how many characters the others differ).
+
+| Server | Same alone again (its prompt cached) | Same while ${setup.parallel - 1} others share its batch |
 |---|---|---|
 ${seedRows.join('\n') || '| not measured | | |'}
+
+A seed fixes the random draws, not the arithmetic: llama.cpp's CPU kernels add up in another order for a batch of
+another shape (one token or several, one sequence or several), so the logits differ in their last bits. On this
+model, whose random weights make every token almost equally likely, that is enough to change a sampled token; a
+trained model's peaked distributions hide most such differences, but not all of them.
 `;
   const summary = ratios.map((ratio) => `${ratio.label}: ${formatSummary(ratio.paired, 2)}${ratio.goal !== undefined ? ` (goal ≥ ${ratio.goal})` : ''}`);
   return { markdown, summary };

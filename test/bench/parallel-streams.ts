@@ -142,29 +142,44 @@ export async function runJoin(port: number, running: number, tokens: number, fir
   }
 }
 
-/** Whether a seeded, sampled answer is the same alone and while other streams share its batch. */
+/**
+ * Whether a seeded, sampled answer comes out the same three times: alone, alone again (its prompt now cached,
+ * so only its last token is evaluated again), and while other streams share its batch.
+ */
 export interface SeedSample {
   readonly aloneText: string;
+  readonly againText: string;
   readonly sharedText: string;
-  readonly identical: boolean;
-  /** Characters the two answers share from their start. */
-  readonly commonPrefixChars: number;
+  /** Characters the answer alone shares with the other two, from their start. */
+  readonly againCommonChars: number;
+  readonly sharedCommonChars: number;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let common = 0;
+  while (common < a.length && a[common] === b[common]) common++;
+  return common;
 }
 
 export async function runSeedCheck(port: number, others: number, tokens: number, firstPrompt: number, seed: number,
   temperature: number): Promise<SeedSample> {
   const body = { ...completionBody(benchmarkPrompt(firstPrompt), tokens), temperature, seed };
-  const alone = await postStreamed(port, COMPLETIONS, body, streamAgent(1));
   const agent = streamAgent(others + 1);
   try {
+    const alone = await postStreamed(port, COMPLETIONS, body, agent);
+    const again = await postStreamed(port, COMPLETIONS, body, agent);
     const [shared] = await Promise.all([
       postStreamed(port, COMPLETIONS, body, agent),
       ...Array.from({ length: others }, (_, index) =>
         postStreamed(port, COMPLETIONS, completionBody(benchmarkPrompt(firstPrompt + 1 + index), tokens), agent)),
     ]);
-    let common = 0;
-    while (common < alone.text.length && alone.text[common] === shared.text[common]) common++;
-    return { aloneText: alone.text, sharedText: shared.text, identical: alone.text === shared.text, commonPrefixChars: common };
+    return {
+      aloneText: alone.text,
+      againText: again.text,
+      sharedText: shared.text,
+      againCommonChars: commonPrefix(alone.text, again.text),
+      sharedCommonChars: commonPrefix(alone.text, shared.text),
+    };
   } finally {
     agent.destroy();
   }

@@ -121,7 +121,9 @@ async function main(): Promise<void> {
         const seed = await runSeedCheck(arm.port, options.parallel - 1, 32, prompt, 1000 + trial, 1);
         prompt += options.parallel;
         runs.get(arm.name)!.seeds.push(seed);
-        log(`seed ${1000 + trial}, ${arm.name}: ${seed.identical ? 'identical' : `differs after ${seed.commonPrefixChars} characters`} alone and in a shared batch`);
+        const same = (shared: number, text: string) => (shared === seed.aloneText.length && text.length === shared ? 'identical' : `differs after ${shared} characters`);
+        log(`seed ${1000 + trial}, ${arm.name}: alone again ${same(seed.againCommonChars, seed.againText)}, ` +
+          `in a shared batch ${same(seed.sharedCommonChars, seed.sharedText)}`);
       }
     }
 
