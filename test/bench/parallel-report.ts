@@ -11,7 +11,7 @@ export interface ParallelResults {
   readonly machine: MachineDescription;
   readonly load: { cpus: number; busyShare: number; othersShare: number; loadAverage1m: { median: number; max: number } };
   readonly model: { file: string; bytes: number };
-  readonly setup: ParallelBenchOptions & { arms: string[] };
+  readonly setup: ParallelBenchOptions & { arms: string[]; llamaServerArgs?: readonly string[] };
   readonly composition: CompositionSample[];
   readonly runs: ArmRun[];
 }
@@ -86,7 +86,10 @@ Absolute speeds move with that; compare within the run (the ratios below are tak
 Model: \`${results.model.file}\` (${(results.model.bytes / 1e9).toFixed(2)} GB: DeepSeek-R1-Distill-Qwen-1.5B's shapes, random Q4_0 weights),
 ${setup.threads} threads everywhere, ${setup.contextSize} tokens of context per sequence (llama-server: per slot, \`-c ${setup.contextSize * setup.parallel}\`).
 Each measurement sends N streamed \`/v1/completions\` at once (greedy, ${setup.tokens} tokens each, ~136-token prompts no other request
-shares); ${setup.rounds} rounds, every arm runs every level once per round in rotating order. Median [min–max] over rounds (aggregate) or
+shares); ${setup.rounds} rounds, every arm runs every level once per round in rotating order.
+${setup.llamaServerArgs !== undefined ? `llama.cpp's own server, built from node-llama-cpp's bundled source (\`${setup.llamaServer}\`), runs as
+\`llama-server ${setup.llamaServerArgs.join(' ')}\`. With an explicit \`-np\` this llama.cpp keeps one KV cache per slot (its
+\`--kv-unified\` is on by default only when the slot count is automatic), as node-llama-cpp always does.` : 'llama.cpp\'s own server was not part of this run (`--llama-server PATH|build`).'} Median [min–max] over rounds (aggregate) or
 over all streams (per stream, time to first token).
 
 ## Where the streams fall apart

@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   const common = { modelPath: model.path, threads: options.threads, contextSize: options.contextSize, maxTokens };
   const quiet = { LLM_WEB_UI: 'false', LLM_QUEUE_SIZE: '16' };
   const arms: Arm[] = [];
+  let llamaServerArgs: readonly string[] | undefined;
   const startServer = async (name: string, role: ArmRole, port: number, levels: readonly number[], parallel: number, entry?: string) => {
     const env = { ...quiet, ...(parallel > 1 ? { LLM_PARALLEL: String(parallel) } : {}) };
     const server = await ServerProcess.start({ ...common, port, entry, env });
@@ -87,6 +88,7 @@ async function main(): Promise<void> {
         contextSizePerSlot: options.contextSize,
       });
       cpu.watch(server.pid);
+      llamaServerArgs = server.args.map((arg) => (arg === model.path ? path.relative(REPO_ROOT, arg) : arg));
       arms.push({ name: `llama-server -np ${options.parallel} -cb`, role: 'llama', port: server.port, pid: server.pid, levels: all, parallel: true, stop: () => server.stop() });
     }
     await startServer('server, LLM_PARALLEL=1 (default)', 'default', options.portBase + 2, [1], 1);
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
       setup: {
         ...options,
         llamaServer: llamaBinary !== undefined ? path.relative(REPO_ROOT, llamaBinary) : undefined,
+        llamaServerArgs,
         arms: arms.map((arm) => arm.name),
       },
       composition,

@@ -258,6 +258,44 @@ describe.each([
   });
 });
 
+describe('placement with LLM_PARALLEL=4', () => {
+  test('a new request fills the gap a finished one left, keeping the running sequences consecutive', async () => {
+    // llama.cpp computes a decode in one pass only over sequences whose ids follow each other: 0, 1, 2 is one
+    // pass, 0, 2, 3 two. With 0 and 2 running, sequence 1 (just used) and 3 (empty) are free: 1 it is.
+    const server = await startServer({ env: { LLM_MODEL_PATH: endless.path, LLM_PARALLEL: '4', LLM_MAX_TOKENS: '3000' } });
+    try {
+      const running = countdown(3);
+      const leaving = [false, false, false];
+      const streams = [0, 1, 2].map((index) => {
+        let counted = false;
+        return stream(server.url, '/v1/chat/completions', chatBody(2900, { messages: [{ role: 'user', content: `Chat number ${index}` }] }), {
+          onEvent: (event) => {
+            if (!counted && event.choices?.[0]?.delta?.content) {
+              counted = true;
+              running.tick();
+            }
+            return leaving[index] ? 'disconnect' : undefined;
+          },
+        });
+      });
+      await running.done;
+      const from = server.logs.length;
+      leaving[1] = true;
+      await streams[1];
+      const gone = await server.waitForLog((line) => line.event === 'request' && line.status === 499, 30_000, from);
+      const next = await post(server.url, '/v1/chat/completions', { ...chatBody(20), stream: false, messages: [{ role: 'user', content: 'Chat number 3' }] });
+      const line = await server.requestLog(next.headers['x-request-id'] as string);
+      expect(line.sequenceId).toBe(gone.sequenceId);
+      expect(line.SequencesInUse).toBe(3);
+      leaving[0] = true;
+      leaving[2] = true;
+      await Promise.all(streams);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe('stop sequences, tools and grammars per request, side by side (LLM_PARALLEL=4, tool model)', () => {
   const tools = toolModel();
   const PARAMETERS = { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false };

@@ -101,9 +101,9 @@ export class Engine {
     // One sequence has nothing to keep in step with: it decodes exactly as without the gate.
     if (parallel > 1) {
       const gate = new StepGate();
-      for (const sequence of sequences) gate.install(sequence);
+      for (const [id, sequence] of sequences.entries()) gate.install(sequence, id);
     }
-    return new Engine(llama, model, context, new SequencePool(sequences.map((sequence) => new SequenceSlot(sequence))),
+    return new Engine(llama, model, context, new SequencePool(sequences.map((sequence, id) => new SequenceSlot(sequence, id))),
       { weightsMs: modelLoaded - started, contextMs: performance.now() - modelLoaded },
       options.isolateRequests ?? false);
   }

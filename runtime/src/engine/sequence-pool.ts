@@ -12,6 +12,8 @@ const MIN_PREFIX_TOKENS = 32;
 
 /** One context sequence with the objects that generate on it. */
 export class SequenceSlot {
+  /** The sequence's id in the context (0, 1, 2… in the order the pool created them). */
+  readonly id: number;
   readonly chat: LlamaChat;
   readonly completion: LlamaCompletion;
   /** The same chat made to start its answer with a function call (created when first needed). */
@@ -20,7 +22,8 @@ export class SequenceSlot {
   lastUsed = 0;
   busy = false;
 
-  constructor(readonly sequence: LlamaContextSequence) {
+  constructor(readonly sequence: LlamaContextSequence, id: number) {
+    this.id = id;
     this.chat = new LlamaChat({ contextSequence: sequence });
     this.completion = new LlamaCompletion({ contextSequence: sequence });
   }
@@ -40,6 +43,12 @@ export interface SequenceLease {
   release(): void;
 }
 
+/** Runs of consecutive ids in a set of sequence ids: 0, 1, 3 is two runs. */
+function runsOf(ids: readonly number[]): number {
+  const sorted = [...ids].sort((a, b) => a - b);
+  return sorted.filter((id, index) => index === 0 || id !== sorted[index - 1] + 1).length;
+}
+
 /** Tokens the cached state shares with the start of the prompt. */
 function sharedPrefix(cached: readonly Token[], prompt: readonly Token[]): number {
   const length = Math.min(cached.length, prompt.length);
@@ -51,7 +60,12 @@ function sharedPrefix(cached: readonly Token[], prompt: readonly Token[]): numbe
 /**
  * The context's sequences, one per running generation. Each keeps the tokens of the last generation it ran,
  * so a request goes to the free sequence whose tokens share the longest prefix with its prompt (turn 2 of a
- * chat finds turn 1 there while other chats run on the other sequences), else to the one used longest ago.
+ * chat finds turn 1 there while other chats run on the other sequences).
+ *
+ * Otherwise it goes where the running sequences' ids stay in as few runs of consecutive ids as possible:
+ * node-llama-cpp gives every sequence its own KV cache, and llama.cpp then computes a batch in one pass only
+ * over sequences whose ids follow each other (0, 1, 2), in as many passes as there are runs (0, 1, 3 is two),
+ * each reading all the weights again. Among equally good ones: an empty sequence, else the one used longest ago.
  */
 export class SequencePool {
   private clock = 0;
@@ -73,8 +87,12 @@ export class SequencePool {
   acquire(prompt: readonly Token[]): SequenceLease {
     const free = this.slots.filter((slot) => !slot.busy);
     if (free.length === 0) throw new Error(`all ${this.slots.length} context sequences are in use`);
-    // Empty ones first, then the least recently used: without a useful prefix, replace nothing, or the oldest.
-    free.sort((a, b) => Number(a.sequence.nextTokenIndex > 0) - Number(b.sequence.nextTokenIndex > 0) || a.lastUsed - b.lastUsed);
+    const running = this.slots.filter((slot) => slot.busy).map((slot) => slot.id);
+    const runs = new Map(free.map((slot) => [slot, runsOf([...running, slot.id])]));
+    // Without a useful prefix: fewest passes per decode, then replace nothing, then the oldest cache.
+    free.sort((a, b) => runs.get(a)! - runs.get(b)!
+      || Number(a.sequence.nextTokenIndex > 0) - Number(b.sequence.nextTokenIndex > 0)
+      || a.lastUsed - b.lastUsed);
     const enough = Math.max(MIN_PREFIX_TOKENS, Math.ceil(prompt.length * MIN_PREFIX_SHARE));
     let chosen = free[0];
     let longest = 0;

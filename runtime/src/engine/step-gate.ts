@@ -11,6 +11,8 @@ type EvaluateIterator = AsyncGenerator<Token, void, void | Token | Token[]>;
 
 /** One generation of one sequence, once it decodes a token at a time (its prompt is evaluated). */
 interface Member {
+  /** The sequence's id in its context: members queue their tokens in this order. */
+  readonly order: number;
   /** decoding: its token is queued or in the batch; holding: its caller has the token; waiting: at the gate. */
   state: 'decoding' | 'holding' | 'waiting';
   /** When it started holding. */
@@ -20,7 +22,7 @@ interface Member {
 
 /**
  * Keeps the sequences of one context decoding in step, so each llama.cpp decode carries the next token of
- * every running generation (the weights are read once per step for all of them).
+ * every running generation, in the order of their sequence ids (the weights are read once per step for all).
  *
  * Why it is needed: node-llama-cpp's batch loop decodes whatever is queued, then samples each sequence's
  * token (one native call each, finishing at different times) and, as soon as the last sample is in, decodes
@@ -30,12 +32,16 @@ interface Member {
  * tokens per decode instead of 4, so every step cost two decodes (docs/benchmarks/parallel.md).
  *
  * So a sequence that has its token waits here before queuing the next one, until every other running
- * sequence has come back too; then they all queue in the same tick and go in one batch. A prompt's first
- * evaluation is never held (a new request starts at once, in the batch of the running ones), and a
- * generation whose caller keeps its token longer than `holdLimitMs` is not waited for.
+ * sequence has come back too; then they all queue in the same tick and go in one batch. They queue in the
+ * order of their sequence ids: node-llama-cpp gives each sequence a KV cache of its own, and llama.cpp then
+ * computes one pass over the batch only for sequences whose ids follow each other in batch order; any other
+ * order (1, 2, 3, 0) costs a second pass that reads all the weights again. A prompt's first evaluation is
+ * never held (a new request starts at once, in the batch of the running ones), and a generation whose caller
+ * keeps its token longer than `holdLimitMs` is not waited for.
  */
 export class StepGate {
-  private readonly members = new Set<Member>();
+  /** Kept sorted by `order`. */
+  private members: Member[] = [];
   private timer?: NodeJS.Timeout;
 
   constructor(private readonly holdLimitMs = DEFAULT_HOLD_LIMIT_MS) {}
@@ -43,19 +49,20 @@ export class StepGate {
   /**
    * Paces every generation of this sequence: LlamaChat and LlamaCompletion both generate through the
    * sequence's public `evaluate`, so wrapping it there covers chats, completions, tools and grammars alike.
+   * `id` is the sequence's id in the context (the context hands them out 0, 1, 2… in `getSequence` order).
    */
-  install(sequence: LlamaContextSequence): void {
+  install(sequence: LlamaContextSequence, id: number): void {
     const evaluate = sequence.evaluate.bind(sequence);
-    sequence.evaluate = (tokens, options) => this.paced(evaluate(tokens, options));
+    sequence.evaluate = (tokens, options) => this.paced(evaluate(tokens, options), id);
   }
 
   /** Generations decoding token by token right now. */
   get size(): number {
-    return this.members.size;
+    return this.members.length;
   }
 
-  private async *paced(inner: EvaluateIterator): EvaluateIterator {
-    const member: Member = { state: 'decoding', since: 0 };
+  private async *paced(inner: EvaluateIterator, order: number): EvaluateIterator {
+    const member: Member = { order, state: 'decoding', since: 0 };
     try {
       // The prompt (and its first sampled token) goes straight to the batch.
       let result = await inner.next();
@@ -74,7 +81,9 @@ export class StepGate {
   private hold(member: Member): void {
     member.state = 'holding';
     member.since = performance.now();
-    this.members.add(member);
+    if (this.members.includes(member)) return;
+    this.members.push(member);
+    this.members.sort((a, b) => a.order - b.order);
   }
 
   private arrive(member: Member): Promise<void> {
@@ -87,7 +96,10 @@ export class StepGate {
   }
 
   private leave(member: Member): void {
-    if (this.members.delete(member)) this.check();
+    const index = this.members.indexOf(member);
+    if (index < 0) return;
+    this.members.splice(index, 1);
+    this.check();
   }
 
   /** Releases the waiting members together once nobody else is about to come back. */
@@ -107,11 +119,14 @@ export class StepGate {
     if (waiting === 0) return;
     if (blocking === 0) {
       this.clearTimer();
-      for (const member of this.members) {
-        if (member.state !== 'waiting') continue;
-        member.state = 'decoding';
-        member.release!();
-      }
+      const released = this.members.filter((member) => member.state === 'waiting');
+      for (const member of released) member.state = 'decoding';
+      // From a fresh task, in sequence-id order: then every member resumes from the same point (the one whose
+      // arrival opened the gate would otherwise resume last) and queues its token in this order, and the batch
+      // loop, done with the batch before, finds all of them at once.
+      setImmediate(() => {
+        for (const member of released) member.release!();
+      });
       return;
     }
     // Only a holder can keep the gate shut for good: look again when the first one runs out of time.

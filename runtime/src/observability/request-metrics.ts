@@ -37,6 +37,8 @@ export interface GenerationRecord {
   decodeMs?: number;
   /** Context sequences generating when this one started (itself included): how many shared each decode step. */
   sequencesInUse?: number;
+  /** Which context sequence it ran on (0 to LLM_PARALLEL - 1). */
+  sequenceId?: number;
 }
 
 const METRICS = [
@@ -96,5 +98,6 @@ export function logRequest(record: RequestRecord, namespace: string, functionNam
     decodeMs: generation.decodeMs === undefined ? undefined : round(generation.decodeMs),
     reasoningTokens: generation.reasoningTokens,
     promptTokensEvaluated: generation.promptTokensEvaluated,
+    sequenceId: generation.sequenceId,
   });
 }

@@ -155,6 +155,7 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
     let outcome: GenerationOutcome;
     let firstTokenAt: number | undefined;
     let sequencesInUse: number | undefined;
+    let sequenceId: number | undefined;
     const callIds: string[] = [];
     if (release === undefined) {
       outcome = { content: '', reasoning: '', completionTokens: 0, reasoningTokens: 0, stop: 'aborted', promptTokensEvaluated: 0, toolCalls: [] };
@@ -182,6 +183,7 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
       // Admitted, so a sequence is free: the one that already holds the longest part of this prompt.
       const lease = engine.leaseSequence(prepared.prompt);
       sequencesInUse = lease.inUse;
+      sequenceId = lease.slot.id;
       try {
         outcome = await prepared.generate(settings, lease);
       } catch (error) {
@@ -214,6 +216,7 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
       generationMs: endedAt - startedAt,
       decodeMs: firstTokenAt === undefined ? undefined : endedAt - firstTokenAt,
       sequencesInUse,
+      sequenceId,
     };
     if (config.logPrompts) {
       scope.loggedResponse = outcome.content;
