@@ -12,6 +12,8 @@ export interface CompositionSample {
   readonly streams: number;
   readonly decodes: number;
   readonly tokensPerDecode: number;
+  /** Compute passes llama.cpp splits a decode into (each reads all the weights). */
+  readonly passesPerDecode: number;
   readonly histogram: Record<string, number>;
   readonly steadyTokensPerSecond: number;
 }

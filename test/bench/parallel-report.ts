@@ -65,7 +65,7 @@ export function renderParallelReport(results: ParallelResults): { markdown: stri
     for (const sample of samples) for (const [size, count] of Object.entries(sample.histogram)) histogram[size] = (histogram[size] ?? 0) + count;
     const spread = Object.entries(histogram).map(([size, count]) => `${count} × ${size}`).join(', ');
     return `| ${gated ? 'with the step gate' : 'node-llama-cpp alone'} | ${formatSummary(summarize(samples.map((sample) => sample.tokensPerDecode)), 2)} | ${spread} | ` +
-      `${formatSummary(summarize(samples.map((sample) => sample.steadyTokensPerSecond)))} |`;
+      `${formatSummary(summarize(samples.map((sample) => sample.passesPerDecode)), 2)} | ${formatSummary(summarize(samples.map((sample) => sample.steadyTokensPerSecond)))} |`;
   });
   const seedRows = results.runs.filter((run) => run.seeds.length > 0).map((run) => {
     const identical = (texts: 'againText' | 'sharedText') => run.seeds.filter((seed) => seed[texts] === seed.aloneText).length;
@@ -98,8 +98,8 @@ ${setup.parallel} sequences of one context generating ${COMPOSITION_TOKENS} toke
 \`/v1/completions\` path), greedy, ${setup.threads} threads; every llama.cpp decode counted while all of them generate
 (\`test/bench/batch-composition.mjs\`, ${results.composition.length / 2} rounds per arm, run first, alone):
 
-| | Tokens per decode | Decodes by size (count × tokens) | Tokens/s, all streams |
-|---|---|---|---|
+| | Tokens per decode | Decodes by size (count × tokens) | llama.cpp passes per decode | Tokens/s, all streams |
+|---|---|---|---|---|
 ${compositionRows.join('\n')}
 
 In step, every decode would carry ${setup.parallel}. node-llama-cpp's batch loop (\`LlamaContext.dispatchPendingBatch\`) decodes what is
@@ -107,8 +107,19 @@ queued, samples each sequence's token (one native call each, on the thread pool,
 soon as the last sample is in, decodes what is queued *again*. Each sequence queues its next token when its own sample
 resolves, so the sequence sampled last is not queued yet when the loop looks: it misses the batch and rides in the
 next one, apart from the rest, and the split repeats at every step (a \`dispatchSchedule\` cannot help: the loop does
-not go through it between batches). The runtime's step gate (\`runtime/src/engine/step-gate.ts\`) holds each sequence's
-next token until every running sequence has its own, then lets them queue together.
+not go through it between batches).
+
+The second cause is in llama.cpp. node-llama-cpp gives every sequence a KV cache of its own (it never sets
+\`kv_unified\`), and with separate caches llama.cpp's batch splitter (\`llama_batch_allocr::split_equal\`, "sequential")
+puts into one compute pass only sequences whose ids follow each other in batch order: the batch 1, 2, 3, 0 takes two
+passes (1, 2, 3 and 0), each reading all the weights again. *Passes per decode* simulates that rule on the order in which
+node-llama-cpp added the sequences to each batch.
+
+The runtime's step gate (\`runtime/src/engine/step-gate.ts\`) holds each sequence's next token until every running
+sequence has its own, then releases them together, from a fresh task and in sequence-id order, so they are queued
+and batched as 0, 1, 2, 3: one decode of all of them, in one pass. The sequence pool
+(\`runtime/src/engine/sequence-pool.ts\`) places a new request (without a cached prefix to reuse) so that the running
+sequences' ids stay consecutive.
 
 ## Decode speed by number of streams
 
