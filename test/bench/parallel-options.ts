@@ -18,13 +18,15 @@ export interface ParallelBenchOptions {
   readonly baselineRef: string;
   /** Seeded answers compared alone and in a shared batch. */
   readonly seedTrials: number;
+  /** Measure node-llama-cpp's batching options (batching-options.mjs) before the servers. */
+  readonly batchingOptions: boolean;
   readonly portBase: number;
   readonly cacheDir: string;
   readonly outputDir: string;
 }
 
 const USAGE = `usage: run-parallel-bench.ts [--rounds N] [--tokens N] [--threads N] [--parallel N] [--levels 1,2,4]
-  [--context-size N] [--llama-server PATH|build] [--baseline REF|none] [--seed-trials N] [--port-base N]
+  [--context-size N] [--llama-server PATH|build] [--baseline REF|none] [--seed-trials N] [--no-batching-options] [--port-base N]
   [--cache-dir DIR] [--output-dir DIR]`;
 
 function positive(name: string, raw: string | undefined): number {
@@ -43,6 +45,7 @@ export function parseParallelBenchOptions(argv: readonly string[], repoRoot: str
     contextSize: 4096,
     baselineRef: 'main',
     seedTrials: 3,
+    batchingOptions: true,
     portBase: 18400,
     cacheDir: `${repoRoot}/.bench-cache`,
     outputDir: `${repoRoot}/docs/benchmarks`,
@@ -64,6 +67,7 @@ export function parseParallelBenchOptions(argv: readonly string[], repoRoot: str
       case '--llama-server': options = { ...options, llamaServer: value() }; break;
       case '--baseline': options = { ...options, baselineRef: value() }; break;
       case '--seed-trials': options = { ...options, seedTrials: Number(value()) }; break;
+      case '--no-batching-options': options = { ...options, batchingOptions: false }; break;
       case '--port-base': options = { ...options, portBase: positive(flag, value()) }; break;
       case '--cache-dir': options = { ...options, cacheDir: value() }; break;
       case '--output-dir': options = { ...options, outputDir: value() }; break;

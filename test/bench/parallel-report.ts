@@ -1,4 +1,4 @@
-import { COMPOSITION_TOKENS, type CompositionSample } from './batch-composition';
+import { BatchingOptionSample, COMPOSITION_TOKENS, type CompositionSample } from './library-probes';
 import type { MachineDescription } from './machine';
 import { ArmRun, joinSummary, levelSummaries, pairedRatio, Ratio } from './parallel-analysis';
 import type { ParallelBenchOptions } from './parallel-options';
@@ -13,6 +13,7 @@ export interface ParallelResults {
   readonly model: { file: string; bytes: number };
   readonly setup: ParallelBenchOptions & { arms: string[]; llamaServerArgs?: readonly string[] };
   readonly composition: CompositionSample[];
+  readonly batching: BatchingOptionSample[];
   readonly runs: ArmRun[];
 }
 
@@ -67,6 +68,14 @@ export function renderParallelReport(results: ParallelResults): { markdown: stri
     return `| ${gated ? 'with the step gate' : 'node-llama-cpp alone'} | ${formatSummary(summarize(samples.map((sample) => sample.tokensPerDecode)), 2)} | ${spread} | ` +
       `${formatSummary(summarize(samples.map((sample) => sample.passesPerDecode)), 2)} | ${formatSummary(summarize(samples.map((sample) => sample.steadyTokensPerSecond)))} |`;
   });
+  const variants = [...new Set(results.batching.map((sample) => sample.variant))];
+  const batchingRows = variants.map((variant) => {
+    const samples = results.batching.filter((sample) => sample.variant === variant);
+    const of = (field: 'aggregateDecodeTokensPerSecond' | 'joinerTtftMs' | 'runningLongestGapMs' | 'runningUsualGapMs', decimals: number) =>
+      formatSummary(summarize(samples.map((sample) => sample[field])), decimals);
+    return `| ${variant} | ${of('aggregateDecodeTokensPerSecond', 1)} | ${of('joinerTtftMs', 0)} | ${of('runningUsualGapMs', 0)} | ${of('runningLongestGapMs', 0)} |`;
+  });
+  const joinWords = results.batching[0]?.joinPromptWords;
   const seedRows = results.runs.filter((run) => run.seeds.length > 0).map((run) => {
     const identical = (texts: 'againText' | 'sharedText') => run.seeds.filter((seed) => seed[texts] === seed.aloneText).length;
     const where = (common: 'againCommonChars' | 'sharedCommonChars', texts: 'againText' | 'sharedText') =>
@@ -145,6 +154,22 @@ ${joinRows.join('\n') || '| not measured | | | | |'}
 
 Its prompt is evaluated in the same batches as the running streams' next tokens: they pause for that batch (the
 longest gap), then continue four in a batch.
+
+## Batching options
+
+node-llama-cpp's \`createContext\` options, each variant on a context of its own over the same loaded model, with the step
+gate, in rotating order (\`test/bench/batching-options.mjs\`, ${results.batching.length / Math.max(1, variants.length)} rounds):
+${setup.parallel} streams at once (aggregate decode), and a request whose prompt is ${joinWords ?? '–'} words long joining
+${setup.parallel - 1} running streams.
+
+| Variant | Aggregate decode, ${setup.parallel} streams (tok/s) | Long prompt joining: first token (ms) | Running streams: usual gap (ms) | … longest gap while it is evaluated (ms) |
+|---|---|---|---|---|
+${batchingRows.join('\n') || '| not measured (\`--no-batching-options\`) | | | | |'}
+
+The batch size is the most prompt a decode takes at once (node-llama-cpp makes it the micro-batch too): a long prompt is
+evaluated in chunks of that size, each in one decode with the running streams' next tokens, so it sets how long they
+wait at most, against how long the new request waits for its first token. \`maximumParallelism\` gives every queued
+sequence its share of a batch (the running streams one token each), \`firstInFirstOut\` fills it in arrival order.
 
 ## Seeded answers: alone, alone again, and in a shared batch
 

@@ -7,10 +7,10 @@
 import { createReadStream, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildRuntimeAt } from './baseline-runtime';
-import { COMPOSITION_TOKENS, measureBatchComposition } from './batch-composition';
 import { benchmarkModel } from './bench-model';
 import { CpuShare } from './cpu-share';
 import { postStreamed } from './http-client';
+import { BatchingOptionSample, measureBatchComposition, measureBatchingOptions } from './library-probes';
 import { buildLlamaCppTool } from './llama-cpp-build';
 import { LlamaServerProcess } from './llama-server-process';
 import { describeMachine } from './machine';
@@ -57,11 +57,19 @@ async function main(): Promise<void> {
   const baselineEntry = options.baselineRef === 'none' ? undefined : buildRuntimeAt(options.baselineRef, options.cacheDir, log);
 
   log(`batch composition: ${options.parallel} streams through node-llama-cpp, without and with the step gate`);
-  const composition = await measureBatchComposition({
-    modelPath: model.path, threads: options.threads, streams: options.parallel, tokens: COMPOSITION_TOKENS, rounds: 2,
-  });
+  const composition = await measureBatchComposition({ modelPath: model.path, threads: options.threads, streams: options.parallel, rounds: 2 });
   for (const sample of composition) {
-    log(`  ${sample.gated ? 'with' : 'without'} the gate: ${sample.tokensPerDecode.toFixed(2)} tokens per decode, ${sample.steadyTokensPerSecond.toFixed(1)} tok/s`);
+    log(`  ${sample.gated ? 'with' : 'without'} the gate: ${sample.tokensPerDecode.toFixed(2)} tokens and ${sample.passesPerDecode.toFixed(2)} passes ` +
+      `per decode, ${sample.steadyTokensPerSecond.toFixed(1)} tok/s`);
+  }
+  let batching: BatchingOptionSample[] = [];
+  if (options.batchingOptions) {
+    log('batching options: node-llama-cpp\'s batch size, prioritization and flash attention, with the step gate');
+    batching = await measureBatchingOptions({ modelPath: model.path, threads: options.threads, streams: options.parallel, rounds: 3 });
+    for (const sample of batching) {
+      log(`  ${sample.variant}: aggregate ${sample.aggregateDecodeTokensPerSecond.toFixed(1)} tok/s; a ${sample.joinPromptWords}-word prompt joining: ` +
+        `first token after ${sample.joinerTtftMs.toFixed(0)} ms, running streams wait up to ${sample.runningLongestGapMs.toFixed(0)} ms`);
+    }
   }
 
   const all = options.levels;
@@ -145,6 +153,7 @@ async function main(): Promise<void> {
         arms: arms.map((arm) => arm.name),
       },
       composition,
+      batching,
       runs: [...runs.values()],
     };
     mkdirSync(options.outputDir, { recursive: true });
