@@ -35,7 +35,14 @@ const project = new awscdk.AwsCdkConstructLibrary({
   devDeps: [
     'cdk-nag@^3.0.2',
     'aws-cdk@^2.1100.0',
-    'openai@^6',
+    // The client matrix (test/clients): each client unmodified, pinned to the version the README's Clients table names.
+    'openai@7.60.0',
+    '@openai/agents@0.20.0',
+    'ai@7.0.173',
+    '@ai-sdk/openai@4.0.118',
+    '@ai-sdk/openai-compatible@3.0.92',
+    '@langchain/openai@1.6.0',
+    '@langchain/core@1.4.0',
     '@smithy/signature-v4@^5',
     '@aws-crypto/sha256-js@^5',
     '@aws-sdk/credential-providers@^3',
@@ -43,6 +50,12 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // Drives Debian's chromium (/usr/bin/chromium) in the web page tests; downloads no browser. Major 24: 25 is
     // ESM-only and needs Node 22.12, while the project's jest runs CommonJS on Node 20.
     'puppeteer-core@^24',
+    // The JSON-schema tests and the client matrix: zod 4 writes schemas as the AI SDK and LangChain send them; ajv (2020-12 dialect)
+    // and ajv-formats judge every generated answer against the schema as sent. Exact pins: a new release
+    // may change what zod writes or what ajv accepts, and the tests compare exactly.
+    'zod@4.6.7',
+    'ajv@8.20.0',
+    'ajv-formats@3.0.1',
   ],
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'projenrc', '.projenrc.ts'] },
 

@@ -2,3 +2,4 @@ export * from './llm-function-url';
 export * from './llm-function-url-props';
 export * from './models/llm-model';
 export * from './images/llm-image';
+export * from './managed-instances/managed-instances-options';

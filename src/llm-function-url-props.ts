@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { LlmImage } from './images/llm-image';
+import { ManagedInstancesOptions } from './managed-instances/managed-instances-options';
 import { LlmModel } from './models/llm-model';
 
 /**
@@ -47,16 +48,18 @@ export interface LlmFunctionUrlProps {
 
   /**
    * Memory in MB (128-10240). Lambda gives CPU in proportion: one vCPU per 1,769 MB. You pay per GB-second,
-   * so more memory costs more per second but generates faster.
+   * so more memory costs more per second but generates faster. With `managedInstances`: 2048-32768, and the
+   * vCPUs are whole, at `memoryPerVcpu` each.
    *
-   * @default - model file + KV cache for `contextSize` + 512 MB runtime + 10% headroom, rounded up to
-   * 64 MB, and at least the memory that gives `threads` vCPUs (2 vCPUs, 3,584 MB, when `threads` is not set)
+   * @default - model file + KV cache for `contextSize` (one per `maxConcurrency` with `managedInstances`) +
+   * 512 MB runtime + 10% headroom, rounded up to 64 MB (to whole vCPUs with `managedInstances`), and at least
+   * the memory that gives `threads` vCPUs (2 vCPUs, 3,584 MB, when `threads` is not set)
    */
   readonly memorySize?: number;
 
   /**
    * CPU threads llama.cpp uses. Setting it also raises the tuned memory to give that many vCPUs
-   * (1-6; 6 means the maximum of 10,240 MB).
+   * (1-6; 6 means the maximum of 10,240 MB; with `managedInstances`, up to 32 GB's worth at `memoryPerVcpu`).
    *
    * @default - the whole vCPUs of the memory share (memory / 1,769 MB, at least 1)
    */
@@ -159,6 +162,31 @@ export interface LlmFunctionUrlProps {
   readonly reservedConcurrentExecutions?: number;
 
   /**
+   * Execution environments Lambda keeps initialized (the model loaded), so that up to this many concurrent
+   * requests never wait for a cold start. Each deployment then publishes a version, and the Function URL, `url`,
+   * `grantInvokeUrl` and the Lambda metrics move to the alias `live` on it (turning it on or off on a deployed
+   * stack replaces the Function URL, as with `snapStart`). Scale it on a schedule or by utilization with
+   * `llm.alias!.addAutoScaling(...)`. Billed for every second it is configured, busy or not (see "Cold start" in
+   * the README). Not with `snapStart` (Lambda refuses both) nor `managedInstances`; at most
+   * `reservedConcurrentExecutions`.
+   *
+   * @default - none: every instance starts on demand
+   */
+  readonly provisionedConcurrentExecutions?: number;
+
+  /**
+   * Run the function on Lambda Managed Instances: EC2 instances in your VPC, managed by Lambda, each execution
+   * environment decoding `maxConcurrency` answers at once. Priced as the instances plus a management fee, with
+   * at least `minExecutionEnvironments` running at all times: for steady load, not idle or bursty traffic (see
+   * "Steady load" in the README). Needs `vpc` (or a capacity provider of your own). Each deployment publishes a
+   * version, and the Function URL, `url`, `grantInvokeUrl` and the Lambda metrics move to the alias `live` on it.
+   * Not with `snapStart` (a Firecracker feature) nor `provisionedConcurrentExecutions`.
+   *
+   * @default - Lambda's default compute: one request per execution environment, billed per millisecond
+   */
+  readonly managedInstances?: ManagedInstancesOptions;
+
+  /**
    * How long the function's logs are kept. Logs are billed per GB ingested and stored. Not with `logGroup`
    * (set the retention on your log group).
    *
@@ -185,7 +213,8 @@ export interface LlmFunctionUrlProps {
 
   /**
    * Encrypt the function's environment variables at rest with this customer-managed key; the execution
-   * role may `kms:Decrypt` with it.
+   * role may `kms:Decrypt` with it. With `snapStart`, Lambda encrypts the snapshots with this key too: disabling
+   * or deleting it, or taking away the role's access, makes every restore (every cold start) fail.
    *
    * @default - Lambda's AWS managed key
    */
@@ -195,7 +224,9 @@ export interface LlmFunctionUrlProps {
    * Run the function in this VPC. It then reaches AWS services only through a NAT gateway or VPC
    * endpoints: an S3 gateway endpoint for `LlmModel.fromBucket`, a Secrets Manager interface endpoint for a
    * bearer key (`NONE` auth). Logs, metrics, the image pull and environment decryption go through the
-   * Lambda service and need none. The role gets the network-interface actions Lambda needs.
+   * Lambda service and need none. The role gets the network-interface actions Lambda needs. The construct is
+   * then `ec2.IConnectable`: `db.connections.allowDefaultPortFrom(llm)`. With `managedInstances`, the VPC holds
+   * the capacity provider's instances instead (their subnets need a route out: a NAT gateway).
    *
    * @default - not in a VPC
    */
@@ -220,7 +251,10 @@ export interface LlmFunctionUrlProps {
    * An execution role of your own (permission boundaries, naming rules). The construct always attaches its
    * own customer-managed policy (`runtimePolicy`) to it, holding exactly the statements it needs (logs, the
    * model object, the key secret, X-Ray with `tracing`) and nothing else; the policy resource names the role,
-   * so this holds for a role imported with `mutable: false` too. It must be assumable by `lambda.amazonaws.com`.
+   * so this holds for a role imported with `mutable: false` too. Grants you make to the construct
+   * (`bucket.grantRead(llm)`) go to the role's default policy, as in aws-cdk-lib; an immutable role takes none
+   * of them, and the construct warns at synth, naming each grant that added nothing (attach those to the role
+   * yourself). It must be assumable by `lambda.amazonaws.com`.
    *
    * @default - a role of the construct's own with no managed policies
    */
@@ -271,8 +305,10 @@ export interface LlmFunctionUrlProps {
   readonly metricsNamespace?: string;
 
   /**
-   * Requests that may wait behind the running generation (each instance generates one answer at a time);
-   * more get HTTP 429 with `Retry-After`. 0-10000.
+   * Requests that may wait behind the running generation; more get HTTP 429 with `Retry-After`. 0-10000. On
+   * Lambda it has no effect: Lambda sends an execution environment one request at a time (on Managed Instances,
+   * at most `maxConcurrency`), so no request ever waits in the runtime's queue. It applies where the same image
+   * serves HTTP directly (a container host, a laptop).
    *
    * @default 4
    */
@@ -338,7 +374,8 @@ export interface LlmFunctionUrlProps {
    * restore (per GB) - see "Cold start" in the README. Needs the model in the image (not
    * `LlmModel.fromBucket`) and /tmp at 512 MB; deployments take a few minutes longer while the snapshot is made.
    * With a prebuilt `image`, build it from the runtime Dockerfile's `snapstart` target (`--target snapstart`,
-   * which adds the label Lambda requires), or publishing the version fails.
+   * which adds the label Lambda requires), or publishing the version fails. Not with
+   * `provisionedConcurrentExecutions` (Lambda refuses both) nor `managedInstances` (not Firecracker microVMs).
    *
    * @default false
    */

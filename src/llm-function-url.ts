@@ -1,5 +1,6 @@
-import { Annotations, Duration, RemovalPolicy, Size, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,13 +8,17 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { resolveApiKeySecret } from './api-key';
 import { environmentKeyStatement } from './encryption';
+import { checkEnvironmentSize } from './environment-size';
 import { executionRole } from './execution-role';
+import { ReportingGrantPrincipal } from './grant-principal';
 import { imageCode } from './images/image-code';
 import { LlmFunctionUrlProps } from './llm-function-url-props';
 import { functionLogGroup } from './log-group';
+import { capacityProviderFor, managedInstancesSettings, ManagedInstancesSettings, runOnManagedInstances } from './managed-instances/managed-instances';
 import { LlmModelConfig } from './models/model-config';
-import { networkPlacement, vpcAccessStatement } from './network';
+import { givenNetworkProps, networkPlacement, vpcAccessStatement } from './network';
 import { validateFunctionName, validateMetricsNamespace, validateModelId, validateReservedConcurrency } from './prop-validation';
+import { validateProvisionedConcurrency } from './provisioned-concurrency';
 import {
   DEFAULT_METRICS_NAMESPACE,
   METRIC_DIMENSION_FUNCTION_NAME,
@@ -21,11 +26,13 @@ import {
   RuntimeMetric,
 } from './runtime-contract';
 import { mergeUserEnvironment, tunableEnvironment } from './runtime-environment';
+import { LAMBDA_COMPUTE } from './sizing/compute-shape';
 import { estimateKvCacheBytesPerToken } from './sizing/kv-cache';
 import { MIB } from './sizing/lambda-limits';
 import { tune, Tuning } from './sizing/tune';
-import { publishSnapStartAlias, snapStartEnvironment, validateSnapStart } from './snap-start';
+import { enableSnapStart, snapStartEnvironment, validateSnapStart } from './snap-start';
 import { applyTracing } from './tracing';
+import { currentVersionOptions, publishesVersions, publishLiveAlias } from './versions';
 
 const DEFAULT_CONTEXT_SIZE = 4096;
 const DEFAULT_MAX_TOKENS = 2048;
@@ -36,18 +43,29 @@ const DEFAULT_MAX_TOKENS = 2048;
  *
  * Secure by default: IAM auth, a role of its own with a least-privilege managed policy, an explicit log
  * group with retention, no prompt text in logs. Memory, threads, timeout and /tmp are tuned to the model.
- * It is `iam.IGrantable` through its role: `bucket.grantRead(llm)` gives the function access.
+ * It is `iam.IGrantable` through its role: `bucket.grantRead(llm)` gives the function access; in a VPC it is
+ * `ec2.IConnectable`: `db.connections.allowDefaultPortFrom(llm)`.
  */
-export class LlmFunctionUrl extends Construct implements iam.IGrantable {
+export class LlmFunctionUrl extends Construct implements iam.IGrantable, ec2.IConnectable {
   /** The Lambda function running the model server. */
   public readonly function: lambda.IFunction;
 
   /**
-   * With `snapStart`, the alias `live` on the latest published version: the Function URL's target.
+   * The alias `live` on the latest published version, the Function URL's target, when the construct publishes
+   * versions: with `snapStart`, `provisionedConcurrentExecutions` or `managedInstances`. With provisioned
+   * concurrency, scale it with `alias.addAutoScaling({ minCapacity, maxCapacity })` and its `scaleOnSchedule` or
+   * `scaleOnUtilization`.
    *
    * @default - no alias: the Function URL invokes the function's $LATEST
    */
-  public readonly alias?: lambda.IAlias;
+  public readonly alias?: lambda.Alias;
+
+  /**
+   * With `managedInstances`, the capacity provider the function runs on (the given one, or the construct's own).
+   *
+   * @default - Lambda's default compute, no capacity provider
+   */
+  public readonly capacityProvider?: lambda.ICapacityProvider;
 
   /** The Function URL. */
   public readonly functionUrl: lambda.IFunctionUrl;
@@ -67,7 +85,10 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
    */
   public readonly runtimePolicy: iam.IManagedPolicy;
 
-  /** The principal to grant access to: the execution role. */
+  /**
+   * The principal to grant access to: the execution role (a given role is wrapped, so that a grant an
+   * immutable role cannot take is reported at synth instead of vanishing).
+   */
   public readonly grantPrincipal: iam.IPrincipal;
 
   /**
@@ -101,6 +122,9 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
   /** The CloudWatch namespace of the runtime's metrics. */
   public readonly metricsNamespace: string;
 
+  /** The security groups of the function (in a VPC) or of its Managed Instances; undefined when there are none to manage. */
+  private readonly networkConnections?: ec2.Connections;
+
   constructor(scope: Construct, id: string, props: LlmFunctionUrlProps) {
     super(scope, id);
 
@@ -112,24 +136,36 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     this.metricsNamespace = props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE;
 
     // Validate
+    const snapStart = props.snapStart ?? false;
     const model = props.model._bind(this);
     this.modelId = props.modelId ?? model.defaultModelId;
     this.validate(() => {
       validateModelId(this.modelId);
       validateMetricsNamespace(this.metricsNamespace);
       validateReservedConcurrency(props.reservedConcurrentExecutions);
+      validateProvisionedConcurrency(props.provisionedConcurrentExecutions, {
+        snapStart,
+        managedInstances: props.managedInstances !== undefined,
+        reservedConcurrentExecutions: props.reservedConcurrentExecutions,
+      });
       validateFunctionName(props.functionName);
     });
     const network = this.validate(() => networkPlacement(props));
+    const managedInstances = props.managedInstances && this.validate(() => managedInstancesSettings(props.managedInstances!, {
+      snapStart,
+      network,
+      networkProps: givenNetworkProps(props),
+    }));
+    // On Managed Instances the VPC holds the capacity provider's instances, not the function's network interfaces.
+    const functionNetwork = managedInstances ? undefined : network;
 
     // Tune
-    const tuning = this.tune(model, props);
+    const tuning = this.tune(model, props, managedInstances);
     this.memorySize = props.memorySize ?? tuning.memoryMb;
     this.threads = tuning.threads;
     this.timeout = props.timeout ?? Duration.seconds(tuning.timeoutSeconds);
     this.ephemeralStorageSize = props.ephemeralStorageSize ?? Size.mebibytes(tuning.ephemeralStorageMb);
     // SnapStart: what Lambda would refuse when publishing the version, refused here
-    const snapStart = props.snapStart ?? false;
     if (snapStart) {
       this.validate(() => validateSnapStart({
         downloadsAtStart: model.downloadsAtStart,
@@ -148,17 +184,22 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       modelStatements: model.policyStatements,
       tracing: props.tracing,
       otherStatements: [
-        ...(network ? [vpcAccessStatement()] : []),
+        ...(functionNetwork ? [vpcAccessStatement()] : []),
         ...(props.environmentEncryptionKey ? [environmentKeyStatement(props.environmentEncryptionKey)] : []),
       ],
     });
     this.role = execution.role;
     this.runtimePolicy = execution.policy;
-    this.grantPrincipal = this.role;
+    this.grantPrincipal = props.role ? new ReportingGrantPrincipal(props.role, (statement) => this.warnAboutDroppedGrant(statement)) : this.role;
 
     // Image and function
-    const environment = this.validate(() => this.environment(model, invokeMode, props));
+    const environment = this.validate(() => this.environment(model, invokeMode, props, managedInstances));
     const code = this.validate(() => imageCode(this, model, { ...props, architecture, snapStart }));
+    const publishes = publishesVersions({
+      snapStart,
+      provisionedConcurrentExecutions: props.provisionedConcurrentExecutions,
+      managedInstances: managedInstances !== undefined,
+    });
     const fn = new lambda.DockerImageFunction(this, 'Function', {
       code,
       architecture,
@@ -170,17 +211,21 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       logGroup: this.logGroup,
       environment,
       environmentEncryption: props.environmentEncryptionKey,
-      ...network,
+      ...functionNetwork,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       description: props.description ?? `OpenAI-compatible LLM server for ${this.modelId} (llm-function-url)`,
-      // A replaced SnapStart version is deleted, not kept: each one keeps a snapshot cached, and that is billed.
-      currentVersionOptions: snapStart ? { removalPolicy: RemovalPolicy.DESTROY } : undefined,
+      currentVersionOptions: currentVersionOptions(publishes),
     });
     applyTracing(fn, props.tracing);
     this.function = fn;
     // The first cold start must find its permissions (and the VPC access) attached.
     fn.node.addDependency(execution.policy);
-    this.alias = snapStart ? publishSnapStartAlias(this, fn) : undefined;
+    if (snapStart) enableSnapStart(fn);
+    this.alias = publishes ? publishLiveAlias(this, fn, props.provisionedConcurrentExecutions) : undefined;
+    const placement = managedInstances && capacityProviderFor(this, props.managedInstances!, network, architecture);
+    if (placement) runOnManagedInstances(fn, fn.currentVersion, placement.capacityProvider, managedInstances!);
+    this.capacityProvider = placement?.capacityProvider;
+    this.networkConnections = placement ? placement.connections : (functionNetwork && fn.connections);
 
     // URL
     this.functionUrl = this.invokeTarget.addFunctionUrl({ authType, invokeMode, cors: props.cors });
@@ -188,6 +233,20 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
 
     this.warnAboutPublicAccess(authType, props);
     this.warnAboutWebUi(authType, props);
+  }
+
+  /**
+   * The security groups to allow traffic with: the function's in a VPC, or those of its Managed Instances.
+   * Throws without a VPC, as aws-cdk-lib's Function does: there is no security group to manage.
+   */
+  public get connections(): ec2.Connections {
+    if (!this.networkConnections) {
+      const why = this.capacityProvider
+        ? 'the function runs on a given capacity provider, whose security groups are managed where it was created'
+        : 'the function is not in a VPC, so it has no security groups; set vpc';
+      throw new Error(`${this.node.path}: connections: ${why}`);
+    }
+    return this.networkConnections;
   }
 
   /**
@@ -292,7 +351,8 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     return this.invokeTarget.metricInvocations(props);
   }
 
-  private tune(model: LlmModelConfig, props: LlmFunctionUrlProps): Tuning {
+  private tune(model: LlmModelConfig, props: LlmFunctionUrlProps, managedInstances: ManagedInstancesSettings | undefined): Tuning {
+    const compute = managedInstances?.compute ?? LAMBDA_COMPUTE;
     const concrete = (value: number | undefined) => (value === undefined || Token.isUnresolved(value) ? undefined : value);
     for (const [name, value] of Object.entries({ contextSize: this.contextSize, maxTokens: this.maxTokens, threads: props.threads })) {
       if (value !== undefined && Token.isUnresolved(value)) {
@@ -302,7 +362,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     const memoryIsToken = props.memorySize !== undefined && Token.isUnresolved(props.memorySize);
     if (memoryIsToken && props.threads === undefined) {
       // Threads follow the memory's vCPU share; from a token the tuner would silently keep its own figure.
-      throw new Error(`${this.node.path}: memorySize is a token (for example a CfnParameter), so the threads it buys cannot be known at synth; set threads as well (1 per 1,769 MB)`);
+      throw new Error(`${this.node.path}: memorySize is a token (for example a CfnParameter), so the threads it buys cannot be known at synth; set threads as well (1 per ${compute.mbPerVcpu.toLocaleString('en-US')} MB)`);
     }
     const tuning = this.validate(() => tune({
       modelBytes: model.sizeBytes,
@@ -316,10 +376,12 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
       snapStart: props.snapStart ?? false,
       ephemeralStorageMb: props.ephemeralStorageSize && !props.ephemeralStorageSize.isUnresolved()
         ? props.ephemeralStorageSize.toMebibytes() : undefined,
+      compute,
+      parallel: managedInstances?.maxConcurrency,
     }));
     if (memoryIsToken) {
       Annotations.of(this).addWarningV2('llm-function-url:memoryToken',
-        `memorySize is a token: the construct cannot check that it holds the model; give it at least ${tuning.hardMinimumMemoryMb} MB (${tuning.recommendedMemoryMb} MB recommended) and ${Math.ceil(props.threads! * 1769)} MB for ${props.threads} threads`);
+        `memorySize is a token: the construct cannot check that it holds the model; give it at least ${tuning.hardMinimumMemoryMb} MB (${tuning.recommendedMemoryMb} MB recommended) and ${Math.ceil(props.threads! * compute.mbPerVcpu)} MB for ${props.threads} threads`);
     }
     for (const warning of tuning.warnings) {
       Annotations.of(this).addWarningV2('llm-function-url:sizing', warning);
@@ -331,18 +393,21 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     return tuning;
   }
 
-  /** What callers reach: the SnapStart alias when there is one, else the function ($LATEST). */
+  /** What callers reach: the alias `live` when the construct publishes versions, else the function ($LATEST). */
   private get invokeTarget(): lambda.IFunction {
     return this.alias ?? this.function;
   }
 
-  private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, props: LlmFunctionUrlProps): { [name: string]: string } {
+  private environment(model: LlmModelConfig, invokeMode: lambda.InvokeMode, props: LlmFunctionUrlProps,
+    managedInstances: ManagedInstancesSettings | undefined): { [name: string]: string } {
     const env: { [name: string]: string } = {
       ...model.environment,
       ...(props.snapStart ? snapStartEnvironment() : {}),
       [RuntimeEnv.MODEL_ID]: this.modelId,
       [RuntimeEnv.CONTEXT_SIZE]: String(this.contextSize),
       [RuntimeEnv.THREADS]: String(this.threads),
+      // Lambda sends each execution environment at most maxConcurrency requests: decode that many at once.
+      ...(managedInstances ? { [RuntimeEnv.PARALLEL]: String(managedInstances.maxConcurrency) } : {}),
       [RuntimeEnv.MAX_TOKENS]: String(this.maxTokens),
       [RuntimeEnv.LOG_PROMPTS]: String(props.logPrompts ?? false),
       [RuntimeEnv.ISOLATE_REQUESTS]: String(props.isolateRequests ?? false),
@@ -356,7 +421,20 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
     if (this.apiKeySecret) {
       env[RuntimeEnv.API_KEY_SECRET_ARN] = this.apiKeySecret.secretArn;
     }
-    return mergeUserEnvironment(env, props.environment);
+    const merged = mergeUserEnvironment(env, props.environment);
+    const warning = checkEnvironmentSize(merged, Object.keys(env).length);
+    if (warning) {
+      Annotations.of(this).addWarningV2('llm-function-url:environmentSize', warning);
+    }
+    return merged;
+  }
+
+  /** An immutable role answered "added" to a grant and added nothing: say so, naming the statement. */
+  private warnAboutDroppedGrant(statement: iam.PolicyStatement): void {
+    const stack = Stack.of(this);
+    const resources = statement.resources.map((r) => (Token.isUnresolved(r) ? JSON.stringify(stack.resolve(r)) : r));
+    Annotations.of(this).addWarningV2('llm-function-url:grantNotAdded',
+      `role: is immutable (imported with mutable: false, or withoutPolicyUpdates()), so this grant added nothing: ${statement.actions.join(', ')} on ${resources.join(', ')}; attach it to the role yourself (a policy of your own), or give a mutable role`);
   }
 
   private warnAboutPublicAccess(authType: lambda.FunctionUrlAuthType, props: LlmFunctionUrlProps): void {
@@ -371,7 +449,12 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable {
           'authType NONE with cors.allowedOrigins "*" and no API key: any web page can make its visitors\' browsers spend your Lambda budget on this URL');
       }
     }
-    if (props.reservedConcurrentExecutions === undefined) {
+    if (props.managedInstances) {
+      if (props.managedInstances.maxExecutionEnvironments === undefined) {
+        Annotations.of(this).addWarningV2('llm-function-url:noConcurrencyCap',
+          'authType NONE on Managed Instances without managedInstances.maxExecutionEnvironments: anyone who finds the URL can make Lambda launch instances up to the capacity provider\'s vCPU limit; set maxExecutionEnvironments to cap the cost');
+      }
+    } else if (props.reservedConcurrentExecutions === undefined) {
       Annotations.of(this).addWarningV2('llm-function-url:noConcurrencyCap',
         'authType NONE without reservedConcurrentExecutions: anyone who finds the URL can start cold starts (model loads) up to your account\'s concurrency limit; set reservedConcurrentExecutions to cap the cost');
     }

@@ -15,6 +15,13 @@ export interface NetworkPlacement {
   readonly securityGroups?: ec2.ISecurityGroup[];
 }
 
+/** The names of the VPC props that were given (vpc, vpcSubnets, securityGroups). */
+export function givenNetworkProps(choice: NetworkChoice): string[] {
+  return Object.entries({ vpc: choice.vpc, vpcSubnets: choice.vpcSubnets, securityGroups: choice.securityGroups })
+    .filter(([, value]) => value !== undefined)
+    .map(([name]) => name);
+}
+
 /**
  * The function's place in the user's VPC: private subnets by default, public ones refused (Lambda gives a
  * function no public IP, so from a public subnet it would reach nothing). Undefined without a VPC.

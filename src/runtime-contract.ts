@@ -15,6 +15,8 @@ export const RuntimeEnv = {
   MODEL_ID: 'LLM_MODEL_ID',
   CONTEXT_SIZE: 'LLM_CONTEXT_SIZE',
   THREADS: 'LLM_THREADS',
+  /** Generations decoded at once, each with a KV cache of its own (set with Lambda Managed Instances). */
+  PARALLEL: 'LLM_PARALLEL',
   MAX_TOKENS: 'LLM_MAX_TOKENS',
   API_KEY_SECRET_ARN: 'LLM_API_KEY_SECRET_ARN',
   LOG_PROMPTS: 'LLM_LOG_PROMPTS',
@@ -65,6 +67,7 @@ export const RuntimeBounds = {
   MAX_GENERATION_SECONDS: { variable: RuntimeEnv.MAX_GENERATION_SECONDS, min: 0, max: 86_400 },
   DEADLINE_MARGIN_MS: { variable: RuntimeEnv.DEADLINE_MARGIN_MS, min: 0, max: 600_000 },
   MAX_BODY_BYTES: { variable: RuntimeEnv.MAX_BODY_BYTES, min: 1024, max: 1_073_741_824 },
+  PARALLEL: { variable: RuntimeEnv.PARALLEL, min: 1, max: 64 },
 } as const;
 
 /** Docker build args of runtime/Dockerfile. */
@@ -76,6 +79,8 @@ export const BuildArg = {
   MODEL_URL: 'MODEL_URL',
   MODEL_SHA256: 'MODEL_SHA256',
   MODEL_ALLOW_UNVERIFIED: 'MODEL_ALLOW_UNVERIFIED',
+  /** The size the construct sized the function for: the build fails when the model file is larger. */
+  MODEL_MAX_BYTES: 'MODEL_MAX_BYTES',
 } as const;
 
 /** Values of the MODEL_SOURCE build arg. */

@@ -1,11 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Construct } from 'constructs';
 import { RuntimeEnv, SnapStartHookPath } from './runtime-contract';
 import { LambdaLimits } from './sizing/lambda-limits';
-
-/** The alias SnapStart callers reach: always the latest published (snapshotted) version. */
-export const SNAPSTART_ALIAS_NAME = 'live';
 
 /** Regions where Lambda offers no SnapStart (Lambda's SnapStart documentation, "Supported Regions"). */
 const REGIONS_WITHOUT_SNAPSTART = ['ap-southeast-6', 'ap-east-2'];
@@ -49,16 +45,11 @@ export function snapStartEnvironment(): { [name: string]: string } {
 }
 
 /**
- * Turns SnapStart on for published versions and returns an alias on the current version, which CloudFormation
- * publishes (and Lambda snapshots) whenever the function's code or configuration changes.
+ * Turns SnapStart on for published versions (the versions themselves and the alias come from versions.ts):
+ * Lambda snapshots each version CloudFormation publishes when the function's code or configuration changes.
  */
-export function publishSnapStartAlias(scope: Construct, fn: lambda.Function): lambda.Alias {
+export function enableSnapStart(fn: lambda.Function): void {
   // aws-cdk-lib's `snapStart` prop refuses Runtime.FROM_IMAGE (its list of SnapStart runtimes predates
   // SnapStart for container images), so the setting goes on the CloudFormation resource itself.
   (fn.node.defaultChild as lambda.CfnFunction).snapStart = { applyOn: 'PublishedVersions' };
-  return new lambda.Alias(scope, 'LiveAlias', {
-    aliasName: SNAPSTART_ALIAS_NAME,
-    version: fn.currentVersion,
-    description: `The latest SnapStart version of the LLM function at ${scope.node.path}`,
-  });
 }

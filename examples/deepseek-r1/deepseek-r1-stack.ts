@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { acknowledgeComplianceFindings } from './compliance-acknowledgements';
 import { RegulatedNetwork } from './regulated-network';
 import { ExampleSettings } from './settings';
+import { SteadyLoadNetwork } from './steady-load-network';
 import { LlmFunctionUrl, LlmFunctionUrlProps, LlmModel } from '../../src';
 
 export interface DeepSeekR1StackProps extends StackProps {
@@ -45,6 +46,11 @@ export class DeepSeekR1Stack extends Stack {
       reservedConcurrentExecutions: COMPLIANCE_RESERVED_CONCURRENCY,
     } : {};
 
+    // Steady load: Lambda Managed Instances in a VPC of the app's own (see README "Steady load").
+    const steadyLoad: Partial<LlmFunctionUrlProps> = settings.managedInstances
+      ? { vpc: new SteadyLoadNetwork(this, 'SteadyLoadNetwork').vpc, managedInstances: {} }
+      : {};
+
     this.llm = new LlmFunctionUrl(this, 'DeepSeekR1', {
       model,
       modelId: settings.model.kind === 'url' ? settings.model.modelId : undefined,
@@ -52,7 +58,9 @@ export class DeepSeekR1Stack extends Stack {
       authType: settings.authType,
       snapStart: settings.snapStart,
       webUi: settings.webUi,
+      provisionedConcurrentExecutions: settings.provisionedConcurrency,
       ...regulated,
+      ...steadyLoad,
       ...props.overrides,
     });
 

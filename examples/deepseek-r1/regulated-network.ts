@@ -1,9 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { addFlowLogs } from './flow-logs';
 
 /**
  * What a regulated account expects around the function: a VPC with private isolated subnets only (no
@@ -34,28 +33,8 @@ export class RegulatedNetwork extends Construct {
       restrictDefaultSecurityGroup: true,
     });
 
-    const flowLogs = new logs.LogGroup(this, 'FlowLogs', {
-      retention: logs.RetentionDays.ONE_YEAR,
-      encryptionKey: this.key,
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
     // The key policy statement CloudWatch Logs needs is added by LlmFunctionUrl's logEncryptionKey (for
-    // every log group of this account and Region), so this group can use the same key.
-    const flowLogRole = new iam.Role(this, 'FlowLogRole', {
-      assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com'),
-      description: 'Writes the VPC flow logs',
-    });
-    // A managed policy rather than the inline one the flow log would add (NIST/HIPAA/PCI: IAMNoInlinePolicy).
-    new iam.ManagedPolicy(this, 'FlowLogPolicy', {
-      roles: [flowLogRole],
-      statements: [new iam.PolicyStatement({
-        actions: ['logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
-        resources: [flowLogs.logGroupArn],
-      })],
-    });
-    this.vpc.addFlowLog('FlowLog', {
-      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs, flowLogRole.withoutPolicyUpdates()),
-      trafficType: ec2.FlowLogTrafficType.ALL,
-    });
+    // every log group of this account and Region), so the flow logs' group can use the same key.
+    addFlowLogs(this, this.vpc, this.key);
   }
 }

@@ -12,6 +12,10 @@ export interface ExampleSettings {
   readonly compliance: boolean;
   readonly snapStart: boolean;
   readonly webUi: boolean;
+  /** Execution environments kept initialized (Lambda provisioned concurrency); undefined for none. */
+  readonly provisionedConcurrency?: number;
+  /** Lambda Managed Instances, in a VPC of the example's own (`steady-load-network.ts`). */
+  readonly managedInstances: boolean;
 }
 
 /** Where the GGUF file comes from. */
@@ -41,6 +45,8 @@ export const CONTEXT_KEYS = {
   compliance: 'true | false (true = VPC, KMS keys, reserved concurrency; checked by the NIST 800-53 R5, HIPAA and PCI DSS packs too)',
   snapStart: 'true | false (true = cold starts resume from a snapshot of the loaded model; billed per GB cached and restored)',
   webUi: 'true | false (true = the built-in chat page at the URL; browsers cannot sign, so use it with auth=none)',
+  provisionedConcurrency: 'a whole number of execution environments kept initialized (Lambda provisioned concurrency, billed while deployed); unset for none',
+  managedInstances: 'true | false (true = Lambda Managed Instances: EC2 instances in a VPC of the app\'s own with a NAT gateway, 4 answers decoded at once per environment; for steady load)',
 } as const;
 
 type ContextReader = (key: keyof typeof CONTEXT_KEYS) => unknown;
@@ -69,6 +75,12 @@ export function readSettings(read: ContextReader): ExampleSettings {
     // rotation for the secret: out of this example's scope.
     throw new Error('context compliance=true needs auth=iam: the regulated variant keeps the URL behind IAM');
   }
+  const managedInstances = oneOf('managedInstances', { true: true, false: false }, 'false');
+  if (compliance && managedInstances) {
+    // The capacity provider's instances pull the image and reach the Lambda service themselves: the regulated
+    // network's isolated subnets (no NAT gateway, no endpoints) give them no way out.
+    throw new Error('context managedInstances=true cannot be combined with compliance=true: the regulated network has no route out, which the Managed Instances need to pull the image and reach Lambda');
+  }
   return {
     variant,
     model: readModelChoice(text, variant),
@@ -77,7 +89,20 @@ export function readSettings(read: ContextReader): ExampleSettings {
     compliance,
     snapStart: oneOf('snapStart', { true: true, false: false }, 'false'),
     webUi: oneOf('webUi', { true: true, false: false }, 'false'),
+    provisionedConcurrency: wholeNumber(text, 'provisionedConcurrency'),
+    managedInstances,
   };
+}
+
+/** A context value that must be a whole number of at least 1, or unset. */
+function wholeNumber(text: (key: keyof typeof CONTEXT_KEYS) => string | undefined, key: keyof typeof CONTEXT_KEYS): number | undefined {
+  const raw = text(key);
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`context ${key}=${raw}: expected ${CONTEXT_KEYS[key]}`);
+  }
+  return value;
 }
 
 function readModelChoice(text: (key: keyof typeof CONTEXT_KEYS) => string | undefined, variant: DeepSeekR1Variant): ModelChoice {

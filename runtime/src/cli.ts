@@ -16,6 +16,7 @@ const FLAGS = {
   'api-key': { env: 'LLM_API_KEY', help: 'require "Authorization: Bearer <key>"' },
   'model-id': { env: 'LLM_MODEL_ID', help: 'model id reported by the API' },
   'web-ui': { env: 'LLM_WEB_UI', help: 'serve the chat page at / (default true; "false" turns it off)' },
+  'allowed-origins': { env: 'LLM_ALLOWED_ORIGINS', help: 'web origins whose pages may call the API (comma-separated, * for any)' },
 } as const;
 
 type Flag = keyof typeof FLAGS;

@@ -1,6 +1,7 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { availableParallelism, homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { normalizeOrigin } from './http/origin.js';
 // The pinned default model (local use); the model-source code enforces its checksum when downloading it.
 import { DEFAULT_MODEL_URL } from './model-source/index.js';
 
@@ -26,12 +27,14 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_MODEL_ID', default: 'the model file name without .gguf', description: 'Model id reported by /v1/models and in every response.' },
   { name: 'LLM_CONTEXT_SIZE', default: '4096', description: 'Context size in tokens (prompt + answer). llama.cpp rounds it up to a multiple of 256; the effective size is logged at start.' },
   { name: 'LLM_THREADS', default: 'os.availableParallelism()', description: 'CPU threads used to evaluate the model.' },
+  { name: 'LLM_PARALLEL', default: '1', description: 'Generations decoded at once (1-64), each holding a context sequence with a KV cache of its own of LLM_CONTEXT_SIZE tokens (the KV cache grows this many times), decoded together in one batch; LLM_QUEUE_SIZE more may wait. The construct sets it to managedInstances.maxConcurrency on Lambda Managed Instances.' },
   { name: 'LLM_MAX_TOKENS', default: '2048', description: 'Upper bound for max_tokens / max_completion_tokens, and the value used when a request gives none.' },
   { name: 'LLM_MAX_GENERATION_SECONDS', default: '0', description: 'Wall-clock cap per generation in seconds (0 = no cap); a capped answer ends with finish_reason "length".' },
   { name: 'LLM_DEADLINE_MARGIN_MS', default: '1500', description: 'Stop generating this long before the Lambda invocation deadline (x-amzn-lambda-context), so the answer so far can still be sent.' },
   { name: 'LLM_QUEUE_SIZE', default: '4', description: 'Requests allowed to wait behind the running generation; more get 429 with Retry-After.' },
-  { name: 'LLM_PARALLEL', default: '1', description: 'Generations run at once (1 to 64), each on its own context sequence, decoded together in one batch; LLM_QUEUE_SIZE more may wait. LLM_CONTEXT_SIZE stays per sequence, so the KV cache grows this many times.' },
   { name: 'LLM_MAX_BODY_BYTES', default: '1048576', description: 'Request body cap in bytes; larger bodies get 413.' },
+  { name: 'LLM_REQUEST_TIMEOUT_SECONDS', default: '300', description: 'Time a client has to send a whole request, headers and body; a slower one gets 408 and the connection is closed. The headers alone must arrive within 60 s (or this value when it is shorter).' },
+  { name: 'LLM_ALLOWED_ORIGINS', default: 'unset (no other site)', description: 'Web origins whose pages may call the API from a browser, comma-separated (https://app.example.com,http://localhost:3000), or * for any: they get CORS answers (preflight included). When HOST is a loopback address, requests from any other origin, and requests whose Host is not a loopback name, get 403.' },
   { name: 'LLM_API_KEY', default: 'unset', description: 'Bearer key every route but /health and the chat page files requires (local use). Set but blank is refused at start (never silently open).' },
   { name: 'LLM_API_KEY_SECRET_ARN', default: 'unset', description: 'Secrets Manager secret holding the bearer key, read once at start (SecretString is the key, or JSON with an "apiKey" field; endpoint override: AWS_ENDPOINT_URL_SECRETS_MANAGER).' },
   { name: 'LLM_LOG_PROMPTS', default: 'false', description: '"true" adds prompt and answer text to the request log lines.' },
@@ -57,13 +60,17 @@ export interface Config {
   readonly modelId?: string;
   readonly contextSize: number;
   readonly threads: number;
+  /** Generations decoded at once, each with a sequence of its own (LLM_PARALLEL). */
+  readonly parallel: number;
   readonly maxTokens: number;
   readonly maxGenerationSeconds: number;
   readonly deadlineMarginMs: number;
   readonly queueSize: number;
-  /** Generations decoded at once, one context sequence each (LLM_PARALLEL). */
-  readonly parallel: number;
   readonly maxBodyBytes: number;
+  /** Whole request (headers and body) deadline, LLM_REQUEST_TIMEOUT_SECONDS. */
+  readonly requestTimeoutSeconds: number;
+  /** Normalized origins (or `*`) allowed to call from a browser, LLM_ALLOWED_ORIGINS. */
+  readonly allowedOrigins: readonly string[];
   readonly apiKey?: string;
   readonly apiKeySecretArn?: string;
   readonly logPrompts: boolean;
@@ -134,6 +141,23 @@ function hookPath(env: Env, name: string): string | undefined {
     throw new ConfigError(name, `"${path}" is one of the server's own routes; use a path of its own such as /_snapstart/before-checkpoint`);
   }
   return path;
+}
+
+/** LLM_ALLOWED_ORIGINS: each entry an origin (normalized as browsers send it) or `*`. */
+function allowedOrigins(env: Env): readonly string[] {
+  const name = 'LLM_ALLOWED_ORIGINS';
+  const entries = (text(env, name) ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return entries.map((entry) => {
+    if (entry === '*') return entry;
+    if (entry.toLowerCase() === 'null') {
+      throw new ConfigError(name, '"null" is the origin of sandboxed frames and local files, which any web page can create; it cannot be allowed');
+    }
+    const origin = normalizeOrigin(entry);
+    if (origin === undefined) {
+      throw new ConfigError(name, `expected origins such as https://app.example.com or http://localhost:3000 (scheme, host, optional port, no path), or *; got "${entry}"`);
+    }
+    return origin;
+  });
 }
 
 /**
@@ -210,12 +234,14 @@ export function loadConfig(env: Env = process.env): Config {
     modelId,
     contextSize,
     threads: integer(env, 'LLM_THREADS', availableParallelism(), 1, 1024),
+    parallel: integer(env, 'LLM_PARALLEL', 1, 1, 64),
     maxTokens: integer(env, 'LLM_MAX_TOKENS', 2048, 1, 1_048_576),
     maxGenerationSeconds: integer(env, 'LLM_MAX_GENERATION_SECONDS', 0, 0, 86_400),
     deadlineMarginMs: integer(env, 'LLM_DEADLINE_MARGIN_MS', 1500, 0, 600_000),
     queueSize: integer(env, 'LLM_QUEUE_SIZE', 4, 0, 10_000),
-    parallel: integer(env, 'LLM_PARALLEL', 1, 1, 64),
     maxBodyBytes: integer(env, 'LLM_MAX_BODY_BYTES', 1_048_576, 1024, 1_073_741_824),
+    requestTimeoutSeconds: integer(env, 'LLM_REQUEST_TIMEOUT_SECONDS', 300, 1, 3600),
+    allowedOrigins: allowedOrigins(env),
     apiKey,
     apiKeySecretArn,
     logPrompts: boolean(env, 'LLM_LOG_PROMPTS'),

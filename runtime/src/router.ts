@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from './app.js';
 import { ApiError, internalError, methodNotAllowed, notFound, notReady, unauthorized } from './http/api-error.js';
+import { checkBrowserAccess, requireJsonFromBrowsers } from './http/browser-access.js';
+import { allowCrossOrigin, answerPreflight, isPreflight } from './http/cors.js';
 import { discardRestOfBody } from './http/discard-body.js';
 import { invocationContext } from './http/invocation-context.js';
 import { isLocalControlCall } from './http/local-call.js';
@@ -10,6 +12,7 @@ import { logRequest } from './observability/request-metrics.js';
 import { ownValue } from './own-property.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { completions } from './routes/completions.js';
+import { responses } from './routes/responses.js';
 import { health } from './routes/health.js';
 import { listModels, retrieveModel } from './routes/models.js';
 import type { RequestScope } from './routes/request-scope.js';
@@ -29,8 +32,9 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/': { methods: { POST: seed } },
   '/v1/chat/completions': { methods: { POST: chatCompletions } },
   '/v1/completions': { methods: { POST: completions } },
+  '/v1/responses': { methods: { POST: responses } },
   '/v1/models': { methods: { GET: listModels } },
-  '/health': { methods: { GET: health, HEAD: health }, open: true },
+  '/health': { methods: { GET: health }, open: true },
 };
 
 /** Bounds on reading a refused body to its end (see discardRestOfBody). */
@@ -50,7 +54,7 @@ function resolve(app: App, req: IncomingMessage, path: string): Resolved {
   if (page !== undefined) {
     const serve: Handler = (scope) => serveWebUiFile(scope, page);
     // Open: a browser cannot send the bearer key when it navigates; the page holds no secret, its API calls need the key.
-    return { route: { methods: { GET: serve, HEAD: serve }, open: true }, name: WEB_UI_ROUTE };
+    return { route: { methods: { GET: serve }, open: true }, name: WEB_UI_ROUTE };
   }
   const route = ownValue(ROUTES, path);
   if (route !== undefined) return { route, name: path };
@@ -71,15 +75,38 @@ function resolve(app: App, req: IncomingMessage, path: string): Resolved {
   return undefined;
 }
 
+/** A route's methods: HEAD wherever GET is (RFC 9110 §9.1), answered by the GET handler (Node sends no body for HEAD). */
+function allowedMethods(route: Route): string[] {
+  const methods = Object.keys(route.methods);
+  return methods.includes('GET') && !methods.includes('HEAD') ? [...methods, 'HEAD'] : methods;
+}
+
+function handlerFor(route: Route, method: string): Handler | undefined {
+  return ownValue(route.methods, method) ?? (method === 'HEAD' ? ownValue(route.methods, 'GET') : undefined);
+}
+
+/** Every check here applies to every route, in this order: who may ask (browsers), who is asking (key), what, how. */
 async function dispatch(app: App, scope: RequestScope, found: Resolved, path: string, method: string): Promise<void> {
+  const { req, res } = scope;
+  const corsOrigin = checkBrowserAccess(req, { bindHost: app.config.host, allowedOrigins: app.config.allowedOrigins });
+  if (corsOrigin !== undefined) {
+    allowCrossOrigin(res, corsOrigin);
+    // Preflights carry no key: the browser asks whether it may send one.
+    if (isPreflight(req) && found !== undefined) {
+      scope.status = 204;
+      answerPreflight(res, allowedMethods(found.route));
+      return;
+    }
+  }
   if (found?.route.open !== true) {
-    if (app.bearerKey !== undefined && !app.bearerKey.accepts(scope.req.headers)) {
+    if (app.bearerKey !== undefined && !app.bearerKey.accepts(req.headers)) {
       throw unauthorized('Missing or incorrect API key: send "Authorization: Bearer <key>".');
     }
   }
   if (found === undefined) throw notFound(`Unknown path: ${method} ${path}.`);
-  const handler = ownValue(found.route.methods, method);
-  if (handler === undefined) throw methodNotAllowed(method, path, Object.keys(found.route.methods));
+  const handler = handlerFor(found.route, method);
+  if (handler === undefined) throw methodNotAllowed(method, path, allowedMethods(found.route));
+  if (method !== 'GET' && method !== 'HEAD') requireJsonFromBrowsers(req);
   if (found.route.open !== true && app.state !== 'ready') throw notReady(app.state);
   await handler(scope);
 }
@@ -108,11 +135,11 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     scope.status = clientGone && !res.headersSent ? 499 : apiError.status;
     scope.errorCode = apiError.code ?? undefined;
     if (!res.headersSent) {
-      // An unread body (413, early 4xx) is drained after the answer, within bounds, so the client gets it.
-      // No "Connection: close": Node would destroy the socket as soon as the answer is out, resetting a
-      // client that is still sending (and reads the answer only after it is done sending).
-      sendError(res, apiError);
+      // An unread body (413, early 4xx) is drained after the answer, within bounds, so the client gets it
+      // rather than a reset; the connection stays open for the next request unless it is to close.
       discardRestOfBody(req, { maxBytes: DISCARD_MAX_BYTES, maxMs: DISCARD_MAX_MS });
+      // Shutting down: this connection will not serve another request.
+      sendError(res, apiError, app.state === 'stopping' ? { Connection: 'close' } : {});
     } else if (!res.writableEnded) {
       res.end();
     }

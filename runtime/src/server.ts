@@ -3,6 +3,9 @@ import { availableParallelism } from 'node:os';
 import { App } from './app.js';
 import { loadBearerKey } from './auth/bearer-key-source.js';
 import { ConfigError, loadConfig, modelIdFor, type Config } from './config.js';
+import { notReady } from './http/api-error.js';
+import { answerClientError } from './http/client-error.js';
+import { InFlightRequests } from './http/in-flight.js';
 import { resolveModel } from './model-path.js';
 import { errorFields, log } from './observability/log.js';
 import { handleRequest } from './router.js';
@@ -45,8 +48,8 @@ async function loadModel(app: App, startedAt: number): Promise<void> {
   });
 }
 
-/** Lambda sends SIGTERM before it freezes the environment for good: stop, free the model, exit 0. */
-function onShutdown(app: App, server: Server): void {
+/** Lambda sends SIGTERM before it freezes the environment for good: stop, answer everyone, free the model, exit 0. */
+function onShutdown(app: App, server: Server, inFlight: InFlightRequests): void {
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -57,9 +60,11 @@ function onShutdown(app: App, server: Server): void {
     setTimeout(() => process.exit(0), 1500).unref();
     server.close();
     server.closeIdleConnections();
-    // The running generation ends with what it has; queued ones get a retryable 503.
+    // The running generation ends with what it has; queued ones get a retryable 503, and so do requests
+    // still sending their body (now, not once it is in), whose connection then drains the rest of it.
     for (const generation of app.running) generation.abort('shutdown');
-    while (app.running.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    inFlight.cancelBodyReads(notReady('stopping'));
+    while (app.running.size > 0 || inFlight.pending() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     await app.engine?.dispose().catch((error: unknown) => log({ level: 'warn', event: 'dispose_failed', ...errorFields(error) }));
     server.closeAllConnections();
     process.exit(0);
@@ -92,6 +97,8 @@ export async function main(): Promise<void> {
     queueSize: config.queueSize,
     parallel: config.parallel,
     maxBodyBytes: config.maxBodyBytes,
+    requestTimeoutSeconds: config.requestTimeoutSeconds,
+    allowedOrigins: config.allowedOrigins,
     modelCacheDir: config.modelCacheDir,
     auth: config.apiKey !== undefined ? 'LLM_API_KEY' : config.apiKeySecretArn !== undefined ? 'LLM_API_KEY_SECRET_ARN' : 'none',
     logPrompts: config.logPrompts,
@@ -106,7 +113,16 @@ export async function main(): Promise<void> {
     log({ level: 'warn', event: 'threads_exceed_cpus', threads: config.threads, cpus: availableParallelism(),
       message: `LLM_THREADS=${config.threads} is more than the ${availableParallelism()} CPUs this process sees: generation can slow down by orders of magnitude` });
   }
-  const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  const inFlight = new InFlightRequests();
+  const requestTimeoutMs = config.requestTimeoutSeconds * 1000;
+  const server = createServer({
+    keepAliveTimeout: 65_000,
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    // Node checks both timeouts on this interval (30 s by default): a short timeout needs a shorter one.
+    connectionsCheckingInterval: Math.min(30_000, requestTimeoutMs / 4),
+  }, (req, res) => {
+    inFlight.track(req, res);
     handleRequest(app, req, res).catch((error: unknown) => {
       log({ level: 'error', event: 'request_crashed', ...errorFields(error) });
       if (!res.headersSent) res.writeHead(500).end();
@@ -114,14 +130,11 @@ export async function main(): Promise<void> {
     });
   });
   // Never let one connection's socket error (resets, garbage) reach the process.
-  server.on('clientError', (_error, socket) => {
-    // As Node's own default: a raw 400 only on a socket that is not already carrying a response (a
-    // malformed pipelined request behind a streamed answer would otherwise corrupt that answer).
-    const current = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (socket.writable && current?.headersSent !== true) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  server.on('clientError', (error: Error & { code?: string }, socket) => {
+    const answered = answerClientError(error, socket, config.requestTimeoutSeconds);
+    if (answered !== undefined) log({ event: 'client_error', status: answered.status, errorCode: answered.code, cause: error.code });
   });
-  onShutdown(app, server);
+  onShutdown(app, server, inFlight);
 
   // Listen first: the Lambda Web Adapter polls /health while the model loads.
   await new Promise<void>((resolve, reject) => {

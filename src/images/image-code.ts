@@ -21,6 +21,20 @@ export interface ImageChoice {
   readonly snapStart: boolean;
 }
 
+/** The platforms node-llama-cpp ships a Linux binary for that Lambda also runs (runtime/Dockerfile checks the same). */
+const SUPPORTED_PLATFORMS = ['linux/amd64', 'linux/arm64'];
+
+/**
+ * The platform to build the image for, read from the architecture itself: comparing objects would take a
+ * custom architecture, or one from a second copy of aws-cdk-lib, for ARM_64 and build the wrong image.
+ */
+export function imagePlatform(architecture: lambda.Architecture): ecrAssets.Platform {
+  if (!SUPPORTED_PLATFORMS.includes(architecture.dockerPlatform)) {
+    throw new Error(`architecture: ${architecture.name} (${architecture.dockerPlatform}) has no node-llama-cpp binary that Lambda can run; use lambda.Architecture.ARM_64 or X86_64`);
+  }
+  return ecrAssets.Platform.custom(architecture.dockerPlatform);
+}
+
 /**
  * The function's image: the prebuilt one when given, else the bundled runtime built at deploy time with
  * the model's build args. Refuses combinations in which a prop would be silently ignored.
@@ -55,7 +69,7 @@ export function imageCode(scope: Construct, model: LlmModelConfig, choice: Image
   if (choice.baseImage) buildArgs[BuildArg.BASE_IMAGE] = choice.baseImage;
   if (choice.lambdaWebAdapterImage) buildArgs[BuildArg.LWA_IMAGE] = choice.lambdaWebAdapterImage;
   return lambda.DockerImageCode.fromImageAsset(contextDir, {
-    platform: choice.architecture === lambda.Architecture.X86_64 ? ecrAssets.Platform.LINUX_AMD64 : ecrAssets.Platform.LINUX_ARM64,
+    platform: imagePlatform(choice.architecture),
     buildArgs,
     // The labelled stage: Lambda publishes SnapStart versions only of images that allow it.
     target: choice.snapStart ? SNAPSTART_BUILD_TARGET : undefined,

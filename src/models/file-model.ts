@@ -45,6 +45,8 @@ export class FileModel extends LlmModel {
       buildArgs: {
         [BuildArg.MODEL_SOURCE]: ModelSourceArg.FILE,
         [BuildArg.MODEL_FILE]: STAGED_MODEL_FILE,
+        // The size read at synth, which sized the function: a file that grew before the build is refused.
+        [BuildArg.MODEL_MAX_BYTES]: String(this.sizeBytes),
       },
       environment: { [RuntimeEnv.MODEL_PATH]: MODEL_PATH_IN_IMAGE },
       kvCacheBytesPerToken: this.info.kvCache ? kvCacheBytesPerToken(this.info.kvCache) : undefined,

@@ -41,6 +41,8 @@ export class UrlModel extends LlmModel {
     const buildArgs: { [name: string]: string } = {
       [BuildArg.MODEL_SOURCE]: ModelSourceArg.URL,
       [BuildArg.MODEL_URL]: this.url,
+      // The function is sized for `size`: a larger file would not fit its memory, so the build refuses it.
+      [BuildArg.MODEL_MAX_BYTES]: String(this.sizeBytes),
     };
     if (this.sha256) {
       buildArgs[BuildArg.MODEL_SHA256] = this.sha256;

@@ -1,4 +1,5 @@
-import { LambdaLimits, MEMORY_STEP_MB, MIB, roundUpTo } from './lambda-limits';
+import { ComputeShape, LAMBDA_COMPUTE } from './compute-shape';
+import { MEMORY_STEP_MB, MIB, roundUpTo } from './lambda-limits';
 
 /**
  * Memory the process needs besides the weights and the KV cache: Node.js, the Lambda Web Adapter and
@@ -26,29 +27,33 @@ export function hardMinimumMemoryMb(modelBytes: number, kvMb: number): number {
   return Math.ceil(modelBytes / MIB + kvMb + HARD_MINIMUM_OVERHEAD_MB);
 }
 
-/** The smallest memory setting (on the 64 MB step) that gives `vcpus` vCPUs; 6 vCPUs means the 10,240 MB maximum. */
-export function memoryForVcpus(vcpus: number): number {
-  return Math.min(LambdaLimits.MAX_MEMORY_MB, roundUpTo(vcpus * LambdaLimits.MB_PER_VCPU, MEMORY_STEP_MB));
+/**
+ * The smallest memory setting (on the shape's step) that gives `vcpus` vCPUs, capped at the shape's maximum
+ * (on Lambda, 6 vCPUs means the 10,240 MB maximum).
+ */
+export function memoryForVcpus(vcpus: number, shape: ComputeShape = LAMBDA_COMPUTE): number {
+  return Math.min(shape.maxMemoryMb, roundUpTo(vcpus * shape.mbPerVcpu, shape.memoryStepMb));
 }
 
-/** The vCPU share Lambda gives `memoryMb` (fractional: 3,584 MB is 2.03 vCPUs). */
-export function vcpuShare(memoryMb: number): number {
-  return memoryMb / LambdaLimits.MB_PER_VCPU;
+/** The vCPU share `memoryMb` gives (fractional on Lambda: 3,584 MB is 2.03 vCPUs). */
+export function vcpuShare(memoryMb: number, shape: ComputeShape = LAMBDA_COMPUTE): number {
+  return memoryMb / shape.mbPerVcpu;
 }
 
 /**
  * llama.cpp threads for `memoryMb`: the whole vCPUs of its share, at least 1. The fraction left over runs
  * Node's main thread; more threads than the share makes them wait on each other and generation collapses.
  */
-export function threadsForMemory(memoryMb: number): number {
-  return Math.min(LambdaLimits.MAX_VCPUS, Math.max(1, Math.floor(vcpuShare(memoryMb))));
+export function threadsForMemory(memoryMb: number, shape: ComputeShape = LAMBDA_COMPUTE): number {
+  return Math.min(shape.maxVcpus, Math.max(1, Math.floor(vcpuShare(memoryMb, shape))));
 }
 
 /**
  * The memory the tuner picks: the recommendation for the model, raised to the vCPU floor (the requested
- * threads, or {@link DEFAULT_MINIMUM_VCPUS}), and capped at Lambda's maximum (callers check the hard minimum).
+ * threads, or {@link DEFAULT_MINIMUM_VCPUS}) and to the shape's minimum, rounded up to the shape's step and
+ * capped at its maximum (callers check the hard minimum).
  */
-export function tunedMemoryMb(modelBytes: number, kvMb: number, requestedThreads?: number): number {
-  const floor = memoryForVcpus(requestedThreads ?? DEFAULT_MINIMUM_VCPUS);
-  return Math.min(LambdaLimits.MAX_MEMORY_MB, Math.max(recommendedMemoryMb(modelBytes, kvMb), floor));
+export function tunedMemoryMb(modelBytes: number, kvMb: number, requestedThreads?: number, shape: ComputeShape = LAMBDA_COMPUTE): number {
+  const floor = Math.max(shape.minMemoryMb, memoryForVcpus(requestedThreads ?? DEFAULT_MINIMUM_VCPUS, shape));
+  return Math.min(shape.maxMemoryMb, roundUpTo(Math.max(recommendedMemoryMb(modelBytes, kvMb), floor), shape.memoryStepMb));
 }

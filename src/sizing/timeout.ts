@@ -25,6 +25,13 @@ export interface TimeoutInputs {
   readonly maxTokens: number;
   /** The model is downloaded to /tmp at start (bucket source): reading it costs twice. */
   readonly downloadsAtStart: boolean;
+  /**
+   * Generations that share the threads at once (Managed Instances' LLM_PARALLEL). Each is assumed to get
+   * 1/parallel of the single-stream speed: batching gains nothing in this estimate, so it stays conservative.
+   *
+   * @default 1
+   */
+  readonly parallel?: number;
 }
 
 /** Conservative decode speed, tokens per second. */
@@ -46,7 +53,7 @@ export function modelLoadSeconds(modelBytes: number, downloadsAtStart: boolean):
  * capped timeout shortens the longest answers instead of failing them.
  */
 export function recommendedTimeoutSeconds(inputs: TimeoutInputs): number {
-  const decodeTps = conservativeTokensPerSecond(inputs.modelBytes, inputs.threads);
+  const decodeTps = conservativeTokensPerSecond(inputs.modelBytes, inputs.threads) / (inputs.parallel ?? 1);
   const promptTokens = Math.max(0, inputs.contextSize - inputs.maxTokens);
   const seconds = modelLoadSeconds(inputs.modelBytes, inputs.downloadsAtStart)
     + promptTokens / (decodeTps * PREFILL_SPEEDUP)

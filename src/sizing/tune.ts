@@ -1,3 +1,4 @@
+import { ComputeShape, LAMBDA_COMPUTE } from './compute-shape';
 import { recommendedEphemeralStorageMb } from './ephemeral-storage';
 import { kvCacheMb } from './kv-cache';
 import { LambdaLimits, MIB } from './lambda-limits';
@@ -21,6 +22,18 @@ export interface TuningInputs {
   readonly ephemeralStorageMb?: number;
   /** SnapStart: the model loads while the version is published, not inside an invocation. */
   readonly snapStart?: boolean;
+  /**
+   * How memory buys vCPUs, and its limits.
+   *
+   * @default LAMBDA_COMPUTE
+   */
+  readonly compute?: ComputeShape;
+  /**
+   * Generations decoded at once in one execution environment, each with a KV cache of its own.
+   *
+   * @default 1
+   */
+  readonly parallel?: number;
 }
 
 /** The settings the function gets, and why. */
@@ -29,6 +42,7 @@ export interface Tuning {
   readonly threads: number;
   readonly timeoutSeconds: number;
   readonly ephemeralStorageMb: number;
+  /** All KV caches together (one per parallel generation). */
   readonly kvCacheMb: number;
   readonly recommendedMemoryMb: number;
   readonly hardMinimumMemoryMb: number;
@@ -52,15 +66,18 @@ function requireWholeNumber(prop: string, value: number, min: number, max: numbe
 export function tune(inputs: TuningInputs): Tuning {
   requireWholeNumber('contextSize', inputs.contextSize, 64, 1_048_576, ' tokens', 'the context window in tokens');
   requireWholeNumber('maxTokens', inputs.maxTokens, 1, inputs.contextSize, ' tokens', `an answer cannot be longer than contextSize ${inputs.contextSize}`);
+  const shape = inputs.compute ?? LAMBDA_COMPUTE;
+  const parallel = inputs.parallel ?? 1;
   if (inputs.threads !== undefined) {
-    requireWholeNumber('threads', inputs.threads, 1, LambdaLimits.MAX_VCPUS, '', `Lambda gives at most ${LambdaLimits.MAX_VCPUS} vCPUs`);
+    requireWholeNumber('threads', inputs.threads, 1, shape.maxVcpus, '', `${shape.name} gives at most ${shape.maxVcpus} vCPUs`);
   }
   const warnings: string[] = [];
   const modelMb = inputs.modelBytes / MIB;
-  const kvMb = kvCacheMb(inputs.kvCacheBytesPerToken, inputs.contextSize);
+  const kvMb = kvCacheMb(inputs.kvCacheBytesPerToken, inputs.contextSize) * parallel;
   const recommended = recommendedMemoryMb(inputs.modelBytes, kvMb);
   const hardMinimum = hardMinimumMemoryMb(inputs.modelBytes, kvMb);
-  const needs = `the ${fmt(modelMb)} model file plus ${fmt(kvMb)} of KV cache for contextSize ${inputs.contextSize} need at least ${fmt(hardMinimum)}`;
+  const caches = parallel === 1 ? `contextSize ${inputs.contextSize}` : `${parallel} sequences of contextSize ${inputs.contextSize}`;
+  const needs = `the ${fmt(modelMb)} model file plus ${fmt(kvMb)} of KV cache for ${caches} need at least ${fmt(hardMinimum)}`;
 
   if (!inputs.downloadsAtStart && modelMb + RUNTIME_IMAGE_MB > LambdaLimits.MAX_IMAGE_MB) {
     throw new Error(`model: a ${fmt(modelMb)} model plus the ~${RUNTIME_IMAGE_MB} MB runtime exceeds Lambda's container image limit of ${LambdaLimits.MAX_IMAGE_MB} MB; serve it with LlmModel.fromBucket instead`);
@@ -69,25 +86,25 @@ export function tune(inputs: TuningInputs): Tuning {
   let memoryMb: number;
   if (inputs.memorySizeMb !== undefined) {
     memoryMb = inputs.memorySizeMb;
-    requireWholeNumber('memorySize', memoryMb, LambdaLimits.MIN_MEMORY_MB, LambdaLimits.MAX_MEMORY_MB, ' MB', "Lambda's memory limits");
+    requireWholeNumber('memorySize', memoryMb, shape.minMemoryMb, shape.maxMemoryMb, ' MB', `${shape.possessive} memory limits`);
     if (memoryMb < hardMinimum) {
-      throw new Error(`memorySize: ${memoryMb} MB cannot hold the model: ${needs} (Lambda's limit: ${LambdaLimits.MAX_MEMORY_MB} MB)`);
+      throw new Error(`memorySize: ${memoryMb} MB cannot hold the model: ${needs} (${shape.possessive} limit: ${shape.maxMemoryMb} MB)`);
     }
     if (memoryMb < recommended) {
-      warnings.push(`memorySize ${memoryMb} MB is below the ${recommended} MB the tuner recommends for this model and contextSize ${inputs.contextSize}: the function may run out of memory`);
+      warnings.push(`memorySize ${memoryMb} MB is below the ${recommended} MB the tuner recommends for this model and ${caches}: the function may run out of memory`);
     }
   } else {
-    if (hardMinimum > LambdaLimits.MAX_MEMORY_MB) {
-      throw new Error(`model: ${needs}, more than Lambda's memory limit of ${LambdaLimits.MAX_MEMORY_MB} MB; use a smaller model or quantization, or a smaller contextSize`);
+    if (hardMinimum > shape.maxMemoryMb) {
+      throw new Error(`model: ${needs}, more than ${shape.possessive} memory limit of ${shape.maxMemoryMb} MB; use a smaller model or quantization, or a smaller contextSize`);
     }
-    memoryMb = tunedMemoryMb(inputs.modelBytes, kvMb, inputs.threads);
-    if (recommended > LambdaLimits.MAX_MEMORY_MB) {
-      warnings.push(`the model needs ${recommended} MB with the tuner's headroom; it gets Lambda's maximum of ${LambdaLimits.MAX_MEMORY_MB} MB, which leaves little room`);
+    memoryMb = tunedMemoryMb(inputs.modelBytes, kvMb, inputs.threads, shape);
+    if (recommended > shape.maxMemoryMb) {
+      warnings.push(`the model needs ${recommended} MB with the tuner's headroom; it gets ${shape.possessive} maximum of ${shape.maxMemoryMb} MB, which leaves little room`);
     }
   }
 
-  const share = vcpuShare(memoryMb);
-  const threads = inputs.threads ?? threadsForMemory(memoryMb);
+  const share = vcpuShare(memoryMb, shape);
+  const threads = inputs.threads ?? threadsForMemory(memoryMb, shape);
   if (inputs.threads !== undefined && inputs.threads > Math.max(1, Math.ceil(share))) {
     warnings.push(`threads ${inputs.threads} exceeds the ${share.toFixed(2)} vCPUs that ${memoryMb} MB gives: threads will wait on each other and generation slows down`);
   }
@@ -111,6 +128,7 @@ export function tune(inputs: TuningInputs): Tuning {
       contextSize: inputs.contextSize,
       maxTokens: inputs.maxTokens,
       downloadsAtStart: inputs.downloadsAtStart,
+      parallel,
     });
   }
 

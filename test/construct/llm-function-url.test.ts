@@ -111,7 +111,8 @@ describe('model sources', () => {
     const stack = newStack();
     const llm = new LlmFunctionUrl(stack, 'Llm', { model: LlmModel.fromFile(modelFile) });
     const [image] = dockerImageSources(stack);
-    expect(image.dockerBuildArgs).toEqual({ MODEL_SOURCE: 'file', MODEL_FILE: 'model.gguf' });
+    // The size synth read is the build's limit: a file that grew before the image build is refused there.
+    expect(image.dockerBuildArgs).toEqual({ MODEL_SOURCE: 'file', MODEL_FILE: 'model.gguf', MODEL_MAX_BYTES: String(fs.statSync(modelFile).size) });
     expect(image.platform).toBe('linux/arm64');
     expect(fs.readFileSync(path.join(image.directory, 'model.gguf')).equals(fs.readFileSync(modelFile))).toBe(true);
     expect(fs.existsSync(path.join(image.directory, 'Dockerfile'))).toBe(true);
@@ -138,11 +139,12 @@ describe('model sources', () => {
     expect(hashOf(model)).not.toBe(hashOf(changed));
   });
 
-  test('fromUrl passes URL and checksum as build args; nothing is staged but the runtime', () => {
+  test('fromUrl passes URL, checksum and the declared size as build args; nothing is staged but the runtime', () => {
     const stack = newStack();
     new LlmFunctionUrl(stack, 'Llm', { model: urlModel(), architecture: lambda.Architecture.X86_64 });
     const [image] = dockerImageSources(stack);
-    expect(image.dockerBuildArgs).toEqual({ MODEL_SOURCE: 'url', MODEL_URL: EXAMPLE_URL, MODEL_SHA256: EXAMPLE_SHA256 });
+    // The function is sized for the declared size: the build refuses a larger file (test/model-source/build-time-model.test.ts).
+    expect(image.dockerBuildArgs).toEqual({ MODEL_SOURCE: 'url', MODEL_URL: EXAMPLE_URL, MODEL_SHA256: EXAMPLE_SHA256, MODEL_MAX_BYTES: String(1069 * 1024 * 1024) });
     expect(image.platform).toBe('linux/amd64');
     expect(fs.existsSync(path.join(image.directory, 'model.gguf'))).toBe(false);
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Architectures: ['x86_64'] });
@@ -151,7 +153,7 @@ describe('model sources', () => {
   test('fromUrl with allowUnverified builds without a checksum, and says so', () => {
     const stack = newStack();
     new LlmFunctionUrl(stack, 'Llm', { model: LlmModel.fromUrl(EXAMPLE_URL, { allowUnverified: true, size: Size.gibibytes(1) }) });
-    expect(dockerImageSources(stack)[0].dockerBuildArgs).toEqual({ MODEL_SOURCE: 'url', MODEL_URL: EXAMPLE_URL, MODEL_ALLOW_UNVERIFIED: 'true' });
+    expect(dockerImageSources(stack)[0].dockerBuildArgs).toEqual({ MODEL_SOURCE: 'url', MODEL_URL: EXAMPLE_URL, MODEL_ALLOW_UNVERIFIED: 'true', MODEL_MAX_BYTES: String(1024 ** 3) });
   });
 
   test('base and adapter images can point at a mirror', () => {

@@ -289,6 +289,16 @@ async function checkPlatform(outer: Harness, engine: ContainerEngine, platform: 
           expectEqual(sse.events.map((e) => e.choices?.[0]?.finish_reason).filter(Boolean), ['stop'], 'finish_reason of the chunks');
         });
 
+        await harness.check('Responses API streams its semantic events, ending with response.completed', async () => {
+          const sse = await postSse(`${base}/v1/responses`, { input: 'Hi', stream: true, temperature: 0 });
+          expectEqual(sse.status, 200, 'status');
+          expectTrue(!sse.done, 'a Responses stream ends with its last event, not data: [DONE]');
+          expectEqual([sse.events[0]?.type, sse.events.at(-1)?.type], ['response.created', 'response.completed'], 'first and last events');
+          const content = sse.events.filter((e) => e.type === 'response.output_text.delta').map((e) => e.delta).join('');
+          expectEqual(content.trim(), SCRIPT.answer.trim(), 'streamed output_text');
+          expectEqual(sse.events.at(-1)?.response?.output_text?.trim(), SCRIPT.answer.trim(), 'output_text of the completed response');
+        });
+
         await harness.check('inside: uid 1000, root filesystem read-only, /tmp writable', async () => {
           const result = await engine.run(['exec', container!.id, 'sh', '-c',
             'id -u; if touch /var/task/probe 2>/dev/null; then echo task-writable; else echo task-read-only; fi; touch /tmp/probe && echo tmp-writable']);

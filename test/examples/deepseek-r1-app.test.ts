@@ -82,6 +82,37 @@ describe('examples/deepseek-r1', () => {
     expect(() => synthExample({ webUi: 'on' })).toThrow(/context webUi=on: expected true \| false/);
   });
 
+  test('-c provisionedConcurrency=2: environments kept initialized on the alias live behind the URL, still nag-clean', () => {
+    const { template } = synthExample({ provisionedConcurrency: '2' });
+    template.resourceCountIs('AWS::Lambda::Version', 1);
+    template.hasResourceProperties('AWS::Lambda::Alias', { Name: 'live', ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 } });
+    template.hasResourceProperties('AWS::Lambda::Url', { Qualifier: 'live' });
+    for (const bad of ['0', 'two', '1.5']) {
+      expect(() => synthExample({ provisionedConcurrency: bad })).toThrow(new RegExp(`context provisionedConcurrency=${bad}: expected a whole number`));
+    }
+    expect(() => synthExample({ provisionedConcurrency: '1', snapStart: 'true' })).toThrow(/provisionedConcurrentExecutions: cannot be combined with snapStart/);
+  });
+
+  test('-c managedInstances=true: the function on a capacity provider in a VPC of its own with a NAT gateway and flow logs, still nag-clean', () => {
+    const { template } = synthExample({ managedInstances: 'true' });
+    const provider = Object.entries(template.findResources('AWS::Lambda::CapacityProvider'));
+    expect(provider).toHaveLength(1);
+    const fn = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { PackageType: 'Image' } }))[0].Properties;
+    expect(fn.CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig).toMatchObject({
+      CapacityProviderArn: { 'Fn::GetAtt': [provider[0][0], 'Arn'] },
+      PerExecutionEnvironmentMaxConcurrency: 4,
+      ExecutionEnvironmentMemoryGiBPerVCpu: 2,
+    });
+    expect(fn.Environment.Variables).toMatchObject({ LLM_PARALLEL: '4', LLM_THREADS: '2' });
+    expect(provider[0][1].Properties.InstanceRequirements).toEqual({ Architectures: ['arm64'] });
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    template.resourceCountIs('AWS::EC2::FlowLog', 1);
+    template.hasResourceProperties('AWS::Lambda::Url', { Qualifier: 'live', InvokeMode: 'RESPONSE_STREAM' });
+    expect(() => synthExample({ managedInstances: 'yes' })).toThrow(/context managedInstances=yes: expected true \| false/);
+    expect(() => synthExample({ managedInstances: 'true', compliance: 'true' })).toThrow(/context managedInstances=true cannot be combined with compliance=true: the regulated network has no route out/);
+    expect(() => synthExample({ managedInstances: 'true', snapStart: 'true' })).toThrow(/managedInstances: cannot be combined with snapStart/);
+  });
+
   test('a custom URL needs its checksum and size; bad context names the key', () => {
     const url = 'https://models.example.com/pinned/abc/model.gguf';
     expect(() => synthExample({ modelUrl: url })).toThrow(/modelSha256/);

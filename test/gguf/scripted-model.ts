@@ -27,6 +27,11 @@ export interface ScriptedModelOptions {
   readonly answer: string;
   /** The answer never ends: after its last word it starts again, so generation runs to max tokens. */
   readonly endless?: boolean;
+  /**
+   * The answer follows `<｜Assistant｜>` directly, with no thought segment (`reasoning` is then ignored): what a
+   * grammar-constrained answer (structured output) needs, since a JSON grammar allows no `<think>`.
+   */
+  readonly withoutThinking?: boolean;
   /** `qwen2.context_length` in the metadata. @default 4096 */
   readonly contextLength?: number;
   /**
@@ -83,7 +88,8 @@ export const LOGIT_GAP = 200;
 
 export function planScriptedModel(opts: ScriptedModelOptions): ScriptedModelPlan {
   const used = new Set<string>();
-  const reasoningTokens = uniqueTokenTexts(splitWords(opts.reasoning), used);
+  const thinks = opts.withoutThinking !== true;
+  const reasoningTokens = thinks ? uniqueTokenTexts(splitWords(opts.reasoning), used) : [];
   const answerTokens = uniqueTokenTexts(splitWords(opts.answer), used);
   const endless = opts.endless ?? false;
   if (endless && answerTokens.length === 0) throw new Error('an endless scripted model needs a non-empty answer');
@@ -100,8 +106,8 @@ export function planScriptedModel(opts: ScriptedModelOptions): ScriptedModelPlan
     return v;
   };
   const answerChain = answerTokens.map(id);
-  const chain = [vocab.assistantId, vocab.thinkId, ...reasoningTokens.map(id), vocab.thinkEndId,
-    ...(toolCall.length > 0 ? toolCall.map(id) : answerChain)];
+  const thought = thinks ? [vocab.thinkId, ...reasoningTokens.map(id), vocab.thinkEndId] : [];
+  const chain = [vocab.assistantId, ...thought, ...(toolCall.length > 0 ? toolCall.map(id) : answerChain)];
   // With a tool call, the answer is a chain of its own, reached from any token outside both.
   const allChained = toolCall.length > 0 ? [...chain, ...answerChain] : chain;
   const seen = new Map<number, number>();
@@ -143,7 +149,7 @@ export function planScriptedModel(opts: ScriptedModelOptions): ScriptedModelPlan
   };
 
   const base = {
-    reasoning: opts.reasoning,
+    reasoning: thinks ? opts.reasoning : '',
     answer: opts.answer,
     endless,
     reasoningTokens,

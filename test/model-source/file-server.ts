@@ -17,6 +17,8 @@ export interface FileServerOptions {
   readonly host?: string;
   /** URL path (starting with "/") → file on disk. */
   readonly files: Readonly<Record<string, string>>;
+  /** Send bodies without Content-Length (chunked), as some servers and proxies do. */
+  readonly chunked?: boolean;
 }
 
 export async function startFileServer(options: FileServerOptions): Promise<FileServer> {
@@ -43,7 +45,7 @@ export async function startFileServer(options: FileServerOptions): Promise<FileS
     res.writeHead(status, {
       'accept-ranges': 'bytes',
       'content-type': 'application/octet-stream',
-      'content-length': end - start + 1,
+      ...(options.chunked ? {} : { 'content-length': end - start + 1 }),
       ...(status === 206 ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}),
     });
     if (req.method === 'HEAD') {

@@ -2,10 +2,10 @@
  * Every way a client can get it wrong: each answer is the right status with an OpenAI error object that
  * names the field, and the server answers the next good request exactly as before.
  */
-import * as net from 'node:net';
 import { ServerHandle, startServer } from './harness';
 import { call, HttpResult, post } from './http-client';
 import { scriptedModel } from './models';
+import { rawExchange } from './raw-http';
 
 const model = scriptedModel();
 const MAX_BODY = 65_536;
@@ -192,7 +192,7 @@ describe('404 and 405', () => {
     ['GET', '/v1/chat/completions', 'POST'],
     ['PUT', '/', 'POST'],
     ['DELETE', '/v1/completions', 'POST'],
-    ['POST', '/v1/models', 'GET'],
+    ['POST', '/v1/models', 'GET, HEAD'],
     ['POST', '/health', 'GET, HEAD'],
   ])('%s %s is 405 with Allow: %s', async (method, path, allow) => {
     const res = await call(server.url, path, { method, body: method === 'GET' ? undefined : {} });
@@ -203,28 +203,20 @@ describe('404 and 405', () => {
 });
 
 describe('broken connections harm nothing', () => {
-  function rawExchange(payload: string, closeAfterWrite: boolean): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(server.port, '127.0.0.1');
-      let received = '';
-      socket.on('data', (chunk) => { received += chunk.toString('utf8'); });
-      socket.on('error', reject);
-      socket.on('close', () => resolve(received));
-      socket.write(payload, () => {
-        if (closeAfterWrite) socket.destroy();
-      });
-    });
-  }
-
-  test('garbage instead of HTTP gets 400 and the connection closed', async () => {
-    const answer = await rawExchange('NOT HTTP AT ALL\r\n\r\n', false);
-    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+  test('garbage instead of HTTP gets 400, an error object and the connection closed', async () => {
+    const answer = await rawExchange(server.port, { head: 'NOT HTTP AT ALL\r\n\r\n' });
+    expect(answer.raw).toMatch(/^HTTP\/1\.1 400/);
+    expect(answer.json.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_http' });
+    expect(answer.closed).toBe(true);
     await expectStillServing();
   });
 
   test('a client that leaves halfway through its body', async () => {
     const from = server.logs.length;
-    await rawExchange('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-request-id: left-mid-body\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"messages": [', true);
+    await rawExchange(server.port, {
+      head: 'POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nx-request-id: left-mid-body\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n{"messages": [',
+      afterWrite: (socket) => socket.destroy(),
+    });
     expect(await server.requestLog('left-mid-body')).toMatchObject({ status: 499 });
     expect(server.logs.slice(from).some((line) => line.level === 'error')).toBe(false);
     await expectStillServing();

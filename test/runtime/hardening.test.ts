@@ -22,7 +22,7 @@ function fireAndClose(port: number, requestId: string, body: unknown): Promise<v
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1', () => {
-      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nx-request-id: ${requestId}\r\nContent-Type: application/json\r\n` +
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nx-request-id: ${requestId}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(payload)}\r\n\r\n${payload}`, () => {
         socket.destroy();
         resolve();
@@ -181,7 +181,7 @@ describe('examined: Retry-After and malformed HTTP behind a streamed answer', ()
     const received = await new Promise<string>((resolve, reject) => {
       let text = '';
       const socket = net.connect(server.port, '127.0.0.1', () => {
-        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
         setTimeout(() => socket.write('THIS IS NOT HTTP\r\n\r\n'), 100);
       });
       socket.setEncoding('utf8');
@@ -263,8 +263,9 @@ describe('on the scripted model', () => {
 
   const schemaCases: Array<[string, Record<string, unknown>, string]> = [
     ['a $ref to a missing definition', { type: 'object', properties: { a: { $ref: '#/$defs/missing' } } }, 'response_format.json_schema.schema.properties.a.$ref'],
-    ['a $ref outside $defs', { $ref: '#/definitions/thing', definitions: { thing: { type: 'string' } } }, 'response_format.json_schema.schema.$ref'],
-    ['a $ref to the root', { type: 'object', properties: { self: { $ref: '#' } } }, 'response_format.json_schema.schema.properties.self.$ref'],
+    // "#/definitions/x" and "#" are resolved since the normaliser (json-schema-normaliser.test.ts); other documents are not.
+    ['a $ref to another document', { type: 'object', properties: { a: { $ref: 'https://example.invalid/a.json' } } }, 'response_format.json_schema.schema.properties.a.$ref'],
+    ['a $ref to an anchor', { $ref: '#thing', $defs: { thing: { $anchor: 'thing', type: 'string' } } }, 'response_format.json_schema.schema.$ref'],
   ];
   test.each(schemaCases)('9: %s is refused with the path', async (_name, schema, param) => {
     const res = await chat({ response_format: { type: 'json_schema', json_schema: { name: 'x', schema } } });

@@ -50,3 +50,49 @@ export const codeAnswerModel = () => ensureModel('scripted', {
   reasoning: 'The user asks how to reverse a string in JavaScript. Spreading into an array of characters keeps emoji intact; reverse, then join.',
   answer: 'Spread the text into characters, reverse that array, then join:\n```js\nconst reversed = [...text].reverse().join(\'\');\n```\nSpreading (rather than split) keeps emoji (surrogate pairs) whole.',
 });
+
+/** The weather as node-llama-cpp's JSON grammar prints it (tab-indented): the structured output a schema asks for. */
+export const WEATHER_JSON = { city: 'Paris', celsius: 21, sunny: true };
+
+/**
+ * Answers with WEATHER_JSON, token for token as the grammar of a json_schema response format allows it, and without
+ * a thought segment (the grammar allows none): structured output a client can check exactly.
+ */
+export const jsonModel = () => ensureModel('scripted', {
+  reasoning: '',
+  withoutThinking: true,
+  answer: '{\n\t"city": "Paris",\n\t"celsius": 21,\n\t"sunny": true\n}',
+});
+
+/** get_weather with an optional unit, as a zod `.nullable().optional()` field is written: the model writes it as null. */
+export const WEATHER_UNIT_CALL = { name: 'get_weather', arguments: '{"city":"Paris","unit":null}' };
+
+/** Calls get_weather({"city": "Paris", "unit": null}), written as the grammar of a two-field schema prints it. */
+export const weatherUnitModel = () => ensureModel('scripted', {
+  reasoning: 'I should look it up.',
+  answer: 'It is sunny in Paris.',
+  toolCall: ['<function=', '=', 'get_weather\n', '>', '{\n\t"city": "Paris",\n\t"unit": null\n}', '\n\n\n\n'],
+});
+
+/** What the person tool model saves: pydantic's Person (test/runtime/json-schema/pydantic/nested-models.json). */
+export const PERSON = {
+  home: { street: 'Rue de Rivoli', zip: '75001' },
+  work: { street: 'Quai Branly', zip: '75007' },
+  favourite: 'blue',
+  items: [{ name: 'umbrella', qty: 1 }],
+  mode: 'fast',
+  version: 2,
+  backup: null,
+};
+
+/**
+ * Calls save_person with PERSON, written as node-llama-cpp's grammar prints that schema (nested models through
+ * `$ref` on one line each), then answers once the result is in.
+ */
+export const personModel = () => ensureModel('scripted', {
+  reasoning: 'I will save this person.',
+  answer: 'Saved.',
+  toolCall: ['<function=', '=', 'save_person\n', '>',
+    '{\n\t"home": {"street": "Rue de Rivoli", "zip": "75001"},\n\t"work": {"street": "Quai Branly", "zip": "75007"},\n\t"favourite": "blue",\n' +
+    '\t"items": [{"name": "umbrella", "qty": 1}],\n\t"mode": "fast",\n\t"version": 2,\n\t"backup": null\n}', '\n\n\n\n'],
+});

@@ -17,8 +17,8 @@ import { startFileServer } from '../model-source/file-server';
 // The fixed contract between construct and runtime (BRIEF.md), in its order.
 const CONTRACT = [
   'PORT', 'HOST', 'LLM_MODEL_PATH', 'LLM_MODEL_URL', 'LLM_MODEL_SHA256', 'LLM_MODEL_CACHE_DIR', 'LLM_MODEL_S3_BUCKET',
-  'LLM_MODEL_S3_KEY', 'LLM_MODEL_S3_VERSION_ID', 'LLM_MODEL_ID', 'LLM_CONTEXT_SIZE', 'LLM_THREADS', 'LLM_MAX_TOKENS', 'LLM_MAX_GENERATION_SECONDS',
-  'LLM_DEADLINE_MARGIN_MS', 'LLM_QUEUE_SIZE', 'LLM_PARALLEL', 'LLM_MAX_BODY_BYTES', 'LLM_API_KEY', 'LLM_API_KEY_SECRET_ARN',
+  'LLM_MODEL_S3_KEY', 'LLM_MODEL_S3_VERSION_ID', 'LLM_MODEL_ID', 'LLM_CONTEXT_SIZE', 'LLM_THREADS', 'LLM_PARALLEL', 'LLM_MAX_TOKENS', 'LLM_MAX_GENERATION_SECONDS',
+  'LLM_DEADLINE_MARGIN_MS', 'LLM_QUEUE_SIZE', 'LLM_MAX_BODY_BYTES', 'LLM_REQUEST_TIMEOUT_SECONDS', 'LLM_ALLOWED_ORIGINS', 'LLM_API_KEY', 'LLM_API_KEY_SECRET_ARN',
   'LLM_LOG_PROMPTS', 'LLM_USE_MMAP', 'LLM_ISOLATE_REQUESTS', 'LLM_TRUST_LAMBDA_CONTEXT', 'LLM_METRICS_NAMESPACE', 'LLM_WEB_UI',
   'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH',
 ];
@@ -55,6 +55,11 @@ describe('the environment variables', () => {
     ['LLM_PARALLEL', '0'],
     ['LLM_PARALLEL', '65'],
     ['LLM_MAX_BODY_BYTES', '10'],
+    ['LLM_REQUEST_TIMEOUT_SECONDS', '0'],
+    ['LLM_REQUEST_TIMEOUT_SECONDS', '3601'],
+    ['LLM_ALLOWED_ORIGINS', 'https://app.example.com/chat'],
+    ['LLM_ALLOWED_ORIGINS', 'app.example.com'],
+    ['LLM_ALLOWED_ORIGINS', 'https://ok.example.com, null'],
     ['LLM_DEADLINE_MARGIN_MS', 'soon'],
     ['LLM_MAX_GENERATION_SECONDS', '-1'],
     ['LLM_MODEL_SHA256', 'not-a-checksum'],
@@ -104,7 +109,8 @@ describe('the environment variables', () => {
   test('valid settings parse to what they say; defaults follow the table', () => {
     const script = `import("./dist/config.js").then((m) => process.stdout.write(JSON.stringify([
       m.loadConfig({}),
-      m.loadConfig({ PORT: '9000', LLM_THREADS: '3', LLM_LOG_PROMPTS: 'TRUE', LLM_USE_MMAP: 'true', LLM_WEB_UI: 'false', LLM_MODEL_SHA256: '${'A'.repeat(64)}', HOME: '/nonexistent' }),
+      m.loadConfig({ PORT: '9000', LLM_THREADS: '3', LLM_PARALLEL: '4', LLM_LOG_PROMPTS: 'TRUE', LLM_USE_MMAP: 'true', LLM_WEB_UI: 'false', LLM_MODEL_SHA256: '${'A'.repeat(64)}', HOME: '/nonexistent',
+        LLM_REQUEST_TIMEOUT_SECONDS: '30', LLM_ALLOWED_ORIGINS: 'HTTPS://App.Example.com:443/, http://localhost:3000,,chrome-extension://ABC, *' }),
     ])))`;
     const [defaults, custom] = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: RUNTIME_DIR, encoding: 'utf8' }));
     expect(defaults).toMatchObject({
@@ -115,17 +121,21 @@ describe('the environment variables', () => {
       maxGenerationSeconds: 0,
       deadlineMarginMs: 1500,
       queueSize: 4,
-      parallel: 1,
       maxBodyBytes: 1048576,
+      requestTimeoutSeconds: 300,
+      allowedOrigins: [],
       logPrompts: false,
       useMmap: false,
       metricsNamespace: 'LlmFunctionUrl',
       functionName: 'local',
       threads: os.availableParallelism(),
+      parallel: 1,
       webUi: true,
     });
     expect(defaults.modelUrl).toMatch(/DeepSeek-R1-Distill-Qwen-1\.5B-Q4_K_M\.gguf$/);
-    expect(custom).toMatchObject({ port: 9000, threads: 3, logPrompts: true, useMmap: true, webUi: false, modelSha256: 'a'.repeat(64) });
+    expect(custom).toMatchObject({ port: 9000, threads: 3, parallel: 4, logPrompts: true, useMmap: true, webUi: false, modelSha256: 'a'.repeat(64), requestTimeoutSeconds: 30 });
+    // Origins as browsers send them: lower case, no default port, no trailing slash.
+    expect(custom.allowedOrigins).toEqual(['https://app.example.com', 'http://localhost:3000', 'chrome-extension://abc', '*']);
     // HOME not writable: downloads go under the temporary folder.
     expect(custom.modelCacheDir).toBe(path.join(os.tmpdir(), 'llm-function-url', 'models'));
   });
@@ -272,16 +282,20 @@ describe('the CLI entry (runtime/dist/cli.js)', () => {
     const help = execFileSync(process.execPath, [cli, '--help'], { encoding: 'utf8' });
     expect(help).toMatch(/--model/);
     expect(help).toMatch(/--port/);
+    expect(help).toMatch(/--allowed-origins .*\[LLM_ALLOWED_ORIGINS\]/);
   });
 
   test('--model and --port serve a local GGUF', async () => {
     const model = scriptedModel();
     const port = await freePort();
-    const server = await startServer({ args: [cli, '--model', model.path, '--port', String(port), '--context-size', '1024'], env: { PORT: String(port) } });
+    const server = await startServer({
+      args: [cli, '--model', model.path, '--port', String(port), '--context-size', '1024', '--allowed-origins', 'https://app.example.com'], env: { PORT: String(port) },
+    });
     try {
       const res = await post(server.url, '/', { prompt: 'hello', temperature: 0 });
       expect(res.json.response).toBe(model.answer);
       expect(server.logs.find((line) => line.event === 'model_loaded')?.contextSize).toBe(1024);
+      expect(server.logs.find((line) => line.event === 'config')?.allowedOrigins).toEqual(['https://app.example.com']);
     } finally {
       await server.stop();
     }

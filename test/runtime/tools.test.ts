@@ -133,6 +133,53 @@ test('a conversation with calls and results renders through the template; text p
   expect(res.json.choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: model.answer } });
 });
 
+describe('tool results are paired with their calls by position', () => {
+  const turn = (id: string, city: string, result: string) => [
+    { role: 'assistant', content: null, tool_calls: [{ id, type: 'function', function: { name: 'get_weather', arguments: JSON.stringify({ city }) } }] },
+    { role: 'tool', tool_call_id: id, content: result },
+  ];
+  const promptTokens = async (messages: unknown[]): Promise<number> => {
+    const res = await post(server.url, '/v1/chat/completions', { messages, tools: TOOLS, temperature: 0, max_tokens: 1 });
+    expect(res.status).toBe(200);
+    return res.json.usage.prompt_tokens;
+  };
+  const conversation = (firstId: string, secondId: string, firstResult: string) => [
+    ...QUESTION, ...turn(firstId, 'Paris', firstResult),
+    { role: 'user', content: 'And in Rome?' }, ...turn(secondId, 'Rome', '{"sky": "rain"}'),
+  ];
+
+  test('a call id reused in a later turn renders each call with its own result (as distinct ids do)', async () => {
+    const short = '{"sky": "sunny"}';
+    const long = '{"sky": "sunny", "wind": "strong", "humidity": "high", "pressure": "low"}';
+    // Distinct ids are the reference: the first result's length shows in the prompt.
+    const distinctShort = await promptTokens(conversation('call_1', 'call_2', short));
+    const distinctLong = await promptTokens(conversation('call_1', 'call_2', long));
+    expect(distinctLong).toBeGreaterThan(distinctShort);
+    // Clients that number calls per turn send call_1 twice: the same prompt, token for token.
+    expect(await promptTokens(conversation('call_1', 'call_1', short))).toBe(distinctShort);
+    expect(await promptTokens(conversation('call_1', 'call_1', long))).toBe(distinctLong);
+  });
+
+  test.each([
+    ['two calls of one turn with the same id', [...QUESTION, {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { id: 'call_1', type: 'function', function: WEATHER_CALL }, { id: 'call_1', type: 'function', function: WEATHER_CALL },
+      ],
+    }, { role: 'tool', tool_call_id: 'call_1', content: '1' }], 'messages[1].tool_calls[1].id', /messages\[1\]\.tool_calls\[0\]\.id/],
+    ['a result answered twice', [...QUESTION, ...turn('call_1', 'Paris', '1'), { role: 'tool', tool_call_id: 'call_1', content: '2' }],
+      'messages[3].tool_call_id', /messages\[2\]\.tool_call_id/],
+    ['a result after a user message, away from its call', [...QUESTION, turn('call_1', 'Paris', '1')[0], { role: 'user', content: 'well?' },
+      { role: 'tool', tool_call_id: 'call_1', content: '1' }], 'messages[1].tool_calls[0].id', /no tool result/],
+  ])('%s: 400 naming both places', async (_name, messages, param, mentions) => {
+    const res = await post(server.url, '/v1/chat/completions', { messages, tools: TOOLS });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toMatchObject({ type: 'invalid_request_error', param, code: 'invalid_value' });
+    expect(res.json.error.message).toMatch(mentions);
+  });
+});
+
 describe('refusals name the field', () => {
   const ask = (extra: Record<string, unknown>) => post(server.url, '/v1/chat/completions', { messages: QUESTION, tools: TOOLS, ...extra });
 

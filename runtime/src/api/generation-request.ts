@@ -1,13 +1,16 @@
 import { invalidRequest } from '../http/api-error.js';
 import type { ChatMessage, Sampling } from '../engine/types.js';
 import { Fields } from './fields.js';
-import { checkJsonSchema } from './json-schema-check.js';
-import { checkToolConversation, parseTools, pastToolCalls, type ToolRequest } from './tools.js';
+import type { RequestShape } from './request-shape.js';
+import { normaliseJsonSchema } from './json-schema/index.js';
+import { pairToolResults, type SentMessage } from './tool-history.js';
+import { parseTools, pastToolCalls, type ToolRequest } from './tools.js';
 import { ownValue } from '../own-property.js';
 
 export type ResponseFormat =
   | { readonly type: 'text' }
   | { readonly type: 'json_object' }
+  /** `schema` is already in node-llama-cpp's subset (json-schema/index.ts), never looser than the one sent. */
   | { readonly type: 'json_schema'; readonly schema: Readonly<Record<string, unknown>> };
 
 /** Everything a generation route needs, validated; `messages` for chats, `prompt` for raw completions. */
@@ -15,7 +18,7 @@ export interface GenerationRequest {
   readonly messages?: readonly ChatMessage[];
   readonly prompt?: string;
   /** The field an oversized prompt is blamed on in a context_length_exceeded error. */
-  readonly promptParam: 'messages' | 'prompt';
+  readonly promptParam: 'messages' | 'prompt' | 'input';
   readonly requestedMaxTokens?: number;
   readonly stop: readonly string[];
   readonly sampling: Sampling;
@@ -29,7 +32,7 @@ export interface GenerationRequest {
 }
 
 const UINT32_MAX = 4_294_967_295;
-const TOKENS_MAX = 2_147_483_647;
+export const TOKENS_MAX = 2_147_483_647;
 
 /** The fields every generation route shares (OpenAI's names, plus the reasoning controls). */
 function commonFields(fields: Fields): Omit<GenerationRequest, 'messages' | 'prompt' | 'promptParam' | 'tools'> {
@@ -45,19 +48,24 @@ function commonFields(fields: Fields): Omit<GenerationRequest, 'messages' | 'pro
   return {
     requestedMaxTokens: maxCompletionTokens ?? maxTokens,
     stop: fields.stop(),
-    sampling: {
-      temperature: fields.number('temperature', 0, 2) ?? 1,
-      topP: fields.number('top_p', 0, 1) ?? 1,
-      topK: fields.integer('top_k', 0, 1_000_000),
-      seed: fields.integer('seed', 0, UINT32_MAX),
-      frequencyPenalty: fields.number('frequency_penalty', -2, 2),
-      presencePenalty: fields.number('presence_penalty', -2, 2),
-      logitBias: logitBias(fields),
-    },
+    sampling: samplingFields(fields),
     responseFormat: responseFormat(fields),
     stream,
     includeUsage,
     ...reasoningControls(fields),
+  };
+}
+
+/** OpenAI's sampling fields with OpenAI's defaults (temperature 1, top_p 1), plus top_k and seed. */
+export function samplingFields(fields: Fields): Sampling {
+  return {
+    temperature: fields.number('temperature', 0, 2) ?? 1,
+    topP: fields.number('top_p', 0, 1) ?? 1,
+    topK: fields.integer('top_k', 0, 1_000_000),
+    seed: fields.integer('seed', 0, UINT32_MAX),
+    frequencyPenalty: fields.number('frequency_penalty', -2, 2),
+    presencePenalty: fields.number('presence_penalty', -2, 2),
+    logitBias: logitBias(fields),
   };
 }
 
@@ -83,7 +91,7 @@ function logitBias(fields: Fields): ReadonlyMap<number, number> | undefined {
  * Reasoning controls. Flat `include_reasoning` / `max_reasoning_tokens`, or OpenRouter's
  * `reasoning: { exclude, max_tokens }`; the flat names win when both are given.
  */
-function reasoningControls(fields: Fields): { includeReasoning: boolean; maxReasoningTokens?: number } {
+export function reasoningControls(fields: Fields): { includeReasoning: boolean; maxReasoningTokens?: number } {
   const nested = fields.object('reasoning');
   const exclude = nested?.boolean('exclude');
   const nestedMax = nested?.integer('max_tokens', 0, TOKENS_MAX);
@@ -96,18 +104,25 @@ function reasoningControls(fields: Fields): { includeReasoning: boolean; maxReas
 }
 
 function responseFormat(fields: Fields): ResponseFormat {
-  const format = fields.object('response_format');
+  return parseResponseFormat(fields.object('response_format'), 'chat');
+}
+
+/**
+ * A response format: chat's `response_format` or the Responses API's `text.format` (json_schema's name, schema
+ * and strict nested under `json_schema` in chat, flat in Responses). Absent means text.
+ */
+export function parseResponseFormat(format: Fields | undefined, shape: RequestShape): ResponseFormat {
   if (format === undefined) return { type: 'text' };
   const type = format.string('type', { required: true });
   if (type === 'text') return { type };
   if (type === 'json_object') return { type };
   if (type === 'json_schema') {
-    const jsonSchema = format.object('json_schema', { required: true })!;
+    const jsonSchema = shape === 'chat' ? format.object('json_schema', { required: true })! : format;
     jsonSchema.string('name');
+    jsonSchema.string('description');
     jsonSchema.boolean('strict');
     jsonSchema.object('schema', { required: true });
-    const schema = jsonSchema.raw('schema') as Record<string, unknown>;
-    checkJsonSchema(schema, jsonSchema.param('schema'));
+    const schema = normaliseJsonSchema(jsonSchema.raw('schema') as Record<string, unknown>, jsonSchema.param('schema'));
     return { type, schema };
   }
   throw invalidRequest(`'${format.param('type')}' must be "text", "json_object" or "json_schema", got ${JSON.stringify(type)}.`, format.param('type'));
@@ -136,13 +151,14 @@ function messageContent(message: Fields, index: number, role: string): string {
   }).join('\n');
 }
 
-const ROLES: Readonly<Record<string, ChatMessage['role']>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant', tool: 'tool' };
+const ROLES: Readonly<Record<string, SentMessage['role']>> = { system: 'system', developer: 'system', user: 'user', assistant: 'assistant', tool: 'tool' };
 
+/** `messages`, validated, each tool result paired with the call it answers. */
 function messages(fields: Fields): ChatMessage[] {
   const list = fields.array('messages');
   if (list === undefined) throw invalidRequest("Missing required parameter: 'messages'.", 'messages', 'missing_required_parameter');
   if (list.length === 0) throw invalidRequest("'messages' must hold at least one message.", 'messages');
-  return list.map((item, index) => {
+  return pairToolResults(list.map((item, index): SentMessage => {
     const param = `messages[${index}]`;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) {
       throw invalidRequest(`'${param}' must be an object with "role" and "content".`, param, 'invalid_type');
@@ -155,12 +171,12 @@ function messages(fields: Fields): ChatMessage[] {
     }
     if (role === 'tool') {
       const toolCallId = message.string('tool_call_id', { required: true, nonEmpty: true })!;
-      return { role, content: messageContent(message, index, role), toolCallId };
+      return { role, content: messageContent(message, index, role), toolCallId, param: message.param('tool_call_id') };
     }
-    const toolCalls = role === 'assistant' ? pastToolCalls(message) : [];
-    if (role !== 'assistant') message.unsupported('tool_calls', (value) => Array.isArray(value) && value.length === 0, 'only assistant messages carry tool calls');
-    return { role, content: messageContent(message, index, role), ...(toolCalls.length > 0 ? { toolCalls } : {}) };
-  });
+    if (role === 'assistant') return { role, content: messageContent(message, index, role), toolCalls: pastToolCalls(message) };
+    message.unsupported('tool_calls', (value) => Array.isArray(value) && value.length === 0, 'only assistant messages carry tool calls');
+    return { role, content: messageContent(message, index, role) };
+  }));
 }
 
 export function parseChatRequest(body: Record<string, unknown>): GenerationRequest {
@@ -171,7 +187,6 @@ export function parseChatRequest(body: Record<string, unknown>): GenerationReque
   fields.unsupported('top_logprobs', (value) => value === 0, 'log probabilities are not returned');
   const tools = parseTools(fields);
   const list = messages(fields);
-  checkToolConversation(list);
   const common = commonFields(fields);
   if (tools.choice !== 'none' && common.responseFormat.type !== 'text') {
     throw invalidRequest("'response_format' cannot be combined with tools: node-llama-cpp constrains either the answer or the function calls. Use tool_choice \"none\" or drop response_format.",

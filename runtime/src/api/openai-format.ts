@@ -17,6 +17,11 @@ export function responseId(prefix: 'chatcmpl' | 'cmpl'): string {
   return `${prefix}-${randomText(29)}`;
 }
 
+/** The Responses API's ids: `resp_`, `msg_`, `rs_`, `fc_` and 48 hexadecimal digits. */
+export function itemId(prefix: 'resp' | 'msg' | 'rs' | 'fc'): string {
+  return `${prefix}_${freshRandomBytes(24).toString('hex')}`;
+}
+
 /** A tool call's id, shaped like OpenAI's (`call_` and 24 letters and digits). */
 export function toolCallId(): string {
   return `call_${randomText(24)}`;

@@ -4,10 +4,13 @@ import {
   type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
 import { freshSeed } from '../entropy.js';
+import { ContextGuard } from './context-guard.js';
+import { installExactJsonGrammar } from './exact-json-grammar.js';
 import { OutputCollector } from './output-collector.js';
 import { SequencePool, SequenceSlot, type SequenceLease } from './sequence-pool.js';
 import { StepGate } from './step-gate.js';
 import { chatHistory, chatModelFunctions, ToolCallCollector, wrapperCallsFunctions } from './tool-calls.js';
+import { partialCharacterTokens } from './whole-character-tokens.js';
 import type { ChatMessage, EngineStop, GenerationOutcome, GenerationSettings, Sampling, ToolFunction } from './types.js';
 
 /**
@@ -71,9 +74,12 @@ export class Engine {
     private readonly isolateRequests: boolean,
   ) {}
 
+  /** Found on the first constrained generation (a pass over the vocabulary): see whole-character-tokens.ts. */
+  private partialTokens?: readonly Token[];
+
   /** Loads llama.cpp's native bindings (about 0.6 s): independent of the model, so it runs alongside finding it. */
-  static startLlama(options: LlamaOptions): Promise<Llama> {
-    return getLlama({
+  static async startLlama(options: LlamaOptions): Promise<Llama> {
+    const llama = await getLlama({
       gpu: false,
       // A prebuilt binary or nothing: building would try to download llama.cpp at run time.
       build: 'never',
@@ -84,6 +90,9 @@ export class Engine {
         if (text !== '') options.log({ level, event: 'llama_cpp', message: text });
       },
     });
+    // JSON-schema grammars exactly as JSON Schema and node-llama-cpp's own argument check read them.
+    installExactJsonGrammar(llama);
+    return llama;
   }
 
   static async load(options: EngineOptions): Promise<Engine> {
@@ -170,8 +179,10 @@ export class Engine {
     return { tokens, promptTokens: tokens.length + (bos !== null ? 1 : 0), rendered: bos !== null ? [bos, ...tokens] : tokens };
   }
 
-  private samplingOptions(sampling: Sampling) {
-    return samplingOptionsFor(this.model, sampling);
+  /** Sampling options; a grammar or function call also bans tokens that are not whole characters. */
+  private samplingOptions(sampling: Sampling, constrained: boolean) {
+    if (constrained) this.partialTokens ??= partialCharacterTokens(this.model, this.vocabularySize);
+    return samplingOptionsFor(this.model, sampling, constrained ? this.partialTokens! : []);
   }
 
   /** Room left for generated tokens after a prompt of this size (the last slot stays free). */
@@ -183,14 +194,18 @@ export class Engine {
     const tools = settings.tools !== undefined && settings.tools.functions.length > 0 ? settings.tools : undefined;
     const calls = new ToolCallCollector((delta) => settings.onToolCall?.(delta));
     const chat = lease.slot.chatFor(tools?.force === true);
+    const guard = new ContextGuard(prepared.history, prepared.promptTokens);
     const outcome = await this.metered(settings, lease.slot.sequence, async (collector, signal) => {
       const common = {
-        ...this.samplingOptions(settings.sampling),
+        ...this.samplingOptions(settings.sampling, tools !== undefined || settings.grammar !== undefined),
         maxTokens: settings.maxTokens,
         budgets: settings.maxReasoningTokens !== undefined ? { thoughtTokens: settings.maxReasoningTokens } : undefined,
         signal,
         stopOnAbortSignal: true,
-        onResponseChunk: (chunk: LlamaChatResponseChunk) => collector.chatChunk(chunk),
+        contextShift: guard.options,
+        onResponseChunk: (chunk: LlamaChatResponseChunk) => {
+          if (!guard.fired) collector.chatChunk(chunk);
+        },
       };
       // node-llama-cpp takes a grammar or functions, never both (the API layer refuses the mix).
       const result = tools === undefined
@@ -200,11 +215,15 @@ export class Engine {
           functions: chatModelFunctions(tools.functions),
           documentFunctionParams: true,
           maxParallelFunctionCalls: tools.parallel ? undefined : 1,
-          onFunctionCallParamsChunk: (chunk) => calls.paramsChunk(chunk),
-          onFunctionCall: (call) => calls.finished(call.functionName, call.params),
+          onFunctionCallParamsChunk: (chunk) => {
+            if (!guard.fired) calls.paramsChunk(chunk);
+          },
+          onFunctionCall: (call) => {
+            if (!guard.fired) calls.finished(call.functionName, call.params);
+          },
         });
       return result.metadata.stopReason;
-    });
+    }, guard);
     const toolCalls = calls.result();
     return toolCalls.length > 0 && outcome.stop !== 'aborted' ? { ...outcome, stop: 'tool_calls', toolCalls } : outcome;
   }
@@ -212,7 +231,7 @@ export class Engine {
   async generateText(prepared: PreparedText, settings: GenerationSettings, lease: SequenceLease): Promise<GenerationOutcome> {
     return this.metered(settings, lease.slot.sequence, async (collector, signal) => {
       const result = await lease.slot.completion.generateCompletionWithMeta(prepared.tokens, {
-        ...this.samplingOptions(settings.sampling),
+        ...this.samplingOptions(settings.sampling, settings.grammar !== undefined),
         maxTokens: settings.maxTokens,
         grammar: settings.grammar,
         signal,
@@ -252,8 +271,8 @@ export class Engine {
     return this.jsonGrammarPromise;
   }
 
+  /** A grammar for a schema already in node-llama-cpp's subset (api/json-schema normalises it). */
   async jsonSchemaGrammar(schema: Readonly<Record<string, unknown>>): Promise<LlamaGrammar> {
-    // The schema was checked to be an object; node-llama-cpp checks the supported subset itself.
     return this.llama.createGrammarForJsonSchema(schema as never);
   }
 
@@ -293,10 +312,10 @@ export class Engine {
    * generation through its own abort signal, told apart from the caller's.
    */
   private async metered(settings: GenerationSettings, sequence: LlamaContextSequence,
-    run: (collector: OutputCollector, signal: AbortSignal) => Promise<string>): Promise<GenerationOutcome> {
+    run: (collector: OutputCollector, signal: AbortSignal) => Promise<string>, guard?: ContextGuard): Promise<GenerationOutcome> {
     const stopped = new AbortController();
     const collector = new OutputCollector(settings.stop, settings.onDelta, () => stopped.abort());
-    const signal = AbortSignal.any([settings.signal, stopped.signal]);
+    const signal = AbortSignal.any([settings.signal, stopped.signal, ...(guard !== undefined ? [guard.signal] : [])]);
     const before = sequence.tokenMeter.getState();
     let reason: string;
     try {
@@ -309,7 +328,10 @@ export class Engine {
       }
       reason = 'abort';
     }
-    const stop: EngineStop = collector.stopped ? 'stop' : settings.signal.aborted ? 'aborted' : toEngineStop(reason);
+    const stop: EngineStop = collector.stopped ? 'stop'
+      : settings.signal.aborted ? 'aborted'
+        : guard?.fired === true ? 'context_full'
+          : toEngineStop(reason);
     collector.finish();
     // The meter counts evaluations that produced logits: one per sampled token, the end-of-sequence
     // token included. OpenAI does not bill the end token, so neither do we.
@@ -341,7 +363,7 @@ function toEngineStop(reason: string): EngineStop {
 }
 
 /** OpenAI semantics, not node-llama-cpp's defaults: no top-k, no repeat penalty unless asked for. */
-function samplingOptionsFor(model: LlamaModel, sampling: Sampling) {
+function samplingOptionsFor(model: LlamaModel, sampling: Sampling, banned: readonly Token[]) {
   const penalised = (sampling.frequencyPenalty ?? 0) !== 0 || (sampling.presencePenalty ?? 0) !== 0;
   return {
     temperature: sampling.temperature,
@@ -352,13 +374,14 @@ function samplingOptionsFor(model: LlamaModel, sampling: Sampling) {
     repeatPenalty: penalised
       ? { penalty: 1, frequencyPenalty: sampling.frequencyPenalty ?? 0, presencePenalty: sampling.presencePenalty ?? 0 }
       : false as const,
-    tokenBias: sampling.logitBias !== undefined && sampling.logitBias.size > 0 ? tokenBiasFor(model, sampling.logitBias) : undefined,
+    tokenBias: (sampling.logitBias?.size ?? 0) > 0 || banned.length > 0 ? tokenBiasFor(model, sampling.logitBias, banned) : undefined,
   };
 }
 
-/** OpenAI's logit_bias: added to the token's logit; -100 bans the token. */
-function tokenBiasFor(model: LlamaModel, logitBias: ReadonlyMap<number, number>): TokenBias {
+/** OpenAI's logit_bias: added to the token's logit; -100 bans the token. Banned tokens stay banned whatever the bias. */
+function tokenBiasFor(model: LlamaModel, logitBias: ReadonlyMap<number, number> | undefined, banned: readonly Token[]): TokenBias {
   const bias = new TokenBias(model.tokenizer);
-  for (const [token, value] of logitBias) bias.set(token as Token, value <= -100 ? 'never' : { logit: value });
+  for (const [token, value] of logitBias ?? []) bias.set(token as Token, value <= -100 ? 'never' : { logit: value });
+  for (const token of banned) bias.set(token, 'never');
   return bias;
 }

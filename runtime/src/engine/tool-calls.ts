@@ -44,25 +44,19 @@ function toolResult(content: string): unknown {
 }
 
 /**
- * OpenAI messages to node-llama-cpp's history: an assistant message's tool calls become function-call items
- * of its model turn, each with the result from the `tool` message that answers it (the API layer checked
- * that every call has one), so the model's own template renders calls and results.
+ * OpenAI messages to node-llama-cpp's history: an assistant message's tool calls become function-call items of its
+ * model turn, each with its own result (paired by the API layer), so the model's own template renders calls and
+ * results.
  */
 export function chatHistory(messages: readonly ChatMessage[]): ChatHistoryItem[] {
-  const results = new Map<string, string>();
-  for (const message of messages) if (message.role === 'tool' && message.toolCallId !== undefined) results.set(message.toolCallId, message.content);
-  const history: ChatHistoryItem[] = [];
-  for (const message of messages) {
-    if (message.role === 'system') history.push({ type: 'system', text: message.content });
-    else if (message.role === 'user') history.push({ type: 'user', text: message.content });
-    else if (message.role === 'assistant') {
-      const calls = (message.toolCalls ?? []).map((call, index): ChatModelFunctionCall => ({
-        type: 'functionCall', name: call.name, params: call.params, result: toolResult(results.get(call.id) ?? ''), startsNewChunk: index === 0,
-      }));
-      history.push({ type: 'model', response: [...(message.content !== '' ? [message.content] : []), ...calls] });
-    }
-  }
-  return history;
+  return messages.map((message): ChatHistoryItem => {
+    if (message.role === 'system') return { type: 'system', text: message.content };
+    if (message.role === 'user') return { type: 'user', text: message.content };
+    const calls = (message.toolCalls ?? []).map((call, index): ChatModelFunctionCall => ({
+      type: 'functionCall', name: call.name, params: call.params, result: toolResult(call.result), startsNewChunk: index === 0,
+    }));
+    return { type: 'model', response: [...(message.content !== '' ? [message.content] : []), ...calls] };
+  });
 }
 
 /**

@@ -18,28 +18,28 @@ export interface Sampling {
   readonly logitBias?: ReadonlyMap<number, number>;
 }
 
-/** A function call the model made in an earlier turn, as the client sends it back. */
+/** A function call the model made in an earlier turn, as the client sends it back, with its result. */
 export interface PastToolCall {
   readonly id: string;
   readonly name: string;
   /** The parsed `arguments`. */
   readonly params: unknown;
+  /** What the tool returned (the API layer paired each result with its call). */
+  readonly result: string;
 }
 
 export interface ChatMessage {
-  readonly role: 'system' | 'user' | 'assistant' | 'tool';
+  readonly role: 'system' | 'user' | 'assistant';
   readonly content: string;
-  /** Assistant messages: the calls it made (their results come in later `tool` messages). */
+  /** Assistant messages: the calls it made, each with its result. */
   readonly toolCalls?: readonly PastToolCall[];
-  /** Tool messages: which call this is the result of. */
-  readonly toolCallId?: string;
 }
 
 /** A function the model may call: OpenAI's `tools[i].function`. */
 export interface ToolFunction {
   readonly name: string;
   readonly description?: string;
-  /** JSON schema of the arguments; undefined = no arguments. */
+  /** JSON schema of the arguments in node-llama-cpp's subset (api/json-schema); undefined = no arguments. */
   readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
@@ -81,8 +81,11 @@ export interface GenerationSettings {
   readonly onToolCall?: (delta: ToolCallDelta) => void;
 }
 
-/** How the model stopped by itself; an abort is reported separately since its cause lives outside. */
-export type EngineStop = 'eos' | 'stop' | 'max_tokens' | 'tool_calls' | 'aborted';
+/**
+ * How the model stopped by itself; an abort is reported separately since its cause lives outside.
+ * `context_full`: the tokens node-llama-cpp inserts itself filled the context before max_tokens was reached.
+ */
+export type EngineStop = 'eos' | 'stop' | 'max_tokens' | 'tool_calls' | 'aborted' | 'context_full';
 
 export interface GenerationOutcome {
   readonly content: string;

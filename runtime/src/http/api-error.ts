@@ -44,5 +44,19 @@ export const notReady = (state: string): ApiError =>
   new ApiError(503, state === 'stopping' ? 'The server is shutting down.' : 'The model is still loading; retry shortly.',
     'server_error', state === 'stopping' ? 'shutting_down' : 'model_loading', null, { 'Retry-After': '1' });
 
+/** The request came from a browser (it sent Origin or Sec-Fetch-Site) with a body that is not JSON: see browser-access.ts. */
+export const unsupportedMediaType = (contentType: string | undefined): ApiError =>
+  new ApiError(415, `${contentType === undefined ? 'A request without Content-Type' : `Content-Type "${contentType}"`} was sent by a web page ` +
+    '(it carries Origin or Sec-Fetch-Site); requests from browsers must send Content-Type: application/json.',
+  'invalid_request_error', 'unsupported_media_type');
+
+export const forbidden = (message: string, code: string): ApiError =>
+  new ApiError(403, message, 'invalid_request_error', code);
+
+/** The request (headers or body) did not arrive within LLM_REQUEST_TIMEOUT_SECONDS; the server stops waiting (RFC 9110 §15.5.9). */
+export const requestTimeout = (seconds: number): ApiError =>
+  new ApiError(408, `The request did not arrive within ${seconds} seconds (LLM_REQUEST_TIMEOUT_SECONDS); send it again.`,
+    'invalid_request_error', 'request_timeout', null, { Connection: 'close' });
+
 export const internalError = (): ApiError =>
   new ApiError(500, 'The server failed to process the request.', 'server_error', 'internal_error');

@@ -1,6 +1,19 @@
 import type { IncomingMessage } from 'node:http';
 import { ApiError, invalidRequest, payloadTooLarge } from './api-error.js';
 
+/** How to stop each body being read, so the server can answer before the body is all there. */
+const cancellers = new WeakMap<IncomingMessage, (error: ApiError) => void>();
+
+/**
+ * Stops reading the body of `req`, which then fails with `error` and is answered like any refused request
+ * (the rest of the body is read and dropped). False when nothing is reading that body.
+ */
+export function cancelBodyRead(req: IncomingMessage, error: ApiError): boolean {
+  const cancel = cancellers.get(req);
+  cancel?.(error);
+  return cancel !== undefined;
+}
+
 /**
  * Reads the whole body, refusing more than maxBytes both from Content-Length (before reading anything)
  * and while reading (chunked bodies), then parses it as a JSON object.
@@ -13,11 +26,14 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   const chunks = await new Promise<Buffer[]>((resolve, reject) => {
     const received: Buffer[] = [];
     let size = 0;
+    const stop = (error: Error): void => {
+      req.off('data', onData);
+      reject(error);
+    };
     const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > maxBytes) {
-        req.off('data', onData);
-        reject(payloadTooLarge(maxBytes));
+        stop(payloadTooLarge(maxBytes));
         return;
       }
       received.push(chunk);
@@ -28,7 +44,8 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
     req.once('close', () => {
       if (!req.complete) reject(new Error('the client closed the connection before sending the whole body'));
     });
-  });
+    cancellers.set(req, stop);
+  }).finally(() => cancellers.delete(req));
   const text = decodeUtf8(Buffer.concat(chunks));
   if (text.trim() === '') throw invalidRequest('The request body is empty; send a JSON object.', null, 'invalid_json');
   let parsed: unknown;

@@ -29,9 +29,24 @@ export class SseStream {
   }
 
   send(data: unknown): void {
+    this.write(`data: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** A named event (`event:` line), as the Responses API streams them. */
+  sendEvent(name: string, data: unknown): void {
+    this.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
+  /** Ends a stream whose last event says it is over (no `[DONE]`, as in the Responses API). */
+  end(): void {
+    this.open();
+    if (!this.res.writableEnded) this.res.end();
+  }
+
+  private write(text: string): void {
     this.open();
     if (this.res.destroyed || this.res.writableEnded) return;
-    this.res.write(`data: ${JSON.stringify(data)}\n\n`);
+    this.res.write(text);
   }
 
   /**

@@ -16,7 +16,11 @@ export interface FinishedGeneration {
   /** Undefined when the model did not reason or the request asked to leave reasoning out. */
   readonly reasoning?: string;
   readonly finishReason: FinishReason;
+  /** Why it ended: eos, stop, max_tokens, tool_calls, context_full, or what cut it (deadline, time_limit, shutdown). */
+  readonly stoppedBy: string;
   readonly promptTokens: number;
+  /** Prompt tokens evaluated for this request; the rest were reused from the request before. */
+  readonly promptTokensEvaluated: number;
   readonly completionTokens: number;
   readonly reasoningTokens: number;
   /** Chat requests with tools: the calls the model made (finishReason "tool_calls"). */
@@ -93,7 +97,8 @@ async function toolSettings(engine: Engine, request: GenerationRequest): Promise
 
 /** The texts the prompt is made of, for the bounded length check before the queue. */
 function promptTexts(request: GenerationRequest): string[] {
-  return request.messages !== undefined ? request.messages.map((message) => message.content) : [request.prompt!];
+  if (request.messages === undefined) return [request.prompt!];
+  return request.messages.flatMap((message) => [message.content, ...(message.toolCalls ?? []).map((call) => call.result)]);
 }
 
 /** The prompt rendered and counted, and how to generate from it on a leased sequence. */
@@ -110,7 +115,7 @@ function prepare(engine: Engine, request: GenerationRequest, tools: ToolSettings
 }
 
 const FINISH_BY_STOP: Readonly<Record<GenerationOutcome['stop'], FinishReason>> = {
-  eos: 'stop', stop: 'stop', max_tokens: 'length', tool_calls: 'tool_calls', aborted: 'length',
+  eos: 'stop', stop: 'stop', max_tokens: 'length', tool_calls: 'tool_calls', aborted: 'length', context_full: 'length',
 };
 
 /**
@@ -232,7 +237,9 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
       content: outcome.content,
       reasoning: request.includeReasoning && outcome.reasoning !== '' ? outcome.reasoning : undefined,
       finishReason,
+      stoppedBy: cause ?? outcome.stop,
       promptTokens,
+      promptTokensEvaluated: outcome.promptTokensEvaluated,
       completionTokens: outcome.completionTokens,
       reasoningTokens: outcome.reasoningTokens,
       toolCalls: outcome.toolCalls.map((call, index) => ({
