@@ -58,6 +58,8 @@ export function parseParallelBenchOptions(argv: readonly string[], repoRoot: str
       return next;
     };
     switch (flag) {
+      // `npx projen bench:parallel -- --rounds 3` hands the separator on.
+      case '--': break;
       case '--rounds': options = { ...options, rounds: positive(flag, value()) }; break;
       case '--tokens': options = { ...options, tokens: positive(flag, value()) }; break;
       case '--threads': options = { ...options, threads: positive(flag, value()) }; break;

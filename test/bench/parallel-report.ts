@@ -80,8 +80,11 @@ export function renderParallelReport(results: ParallelResults): { markdown: stri
     const identical = (texts: 'againText' | 'sharedText') => run.seeds.filter((seed) => seed[texts] === seed.aloneText).length;
     const where = (common: 'againCommonChars' | 'sharedCommonChars', texts: 'againText' | 'sharedText') =>
       run.seeds.filter((seed) => seed[texts] !== seed.aloneText).map((seed) => seed[common]).join(', ') || '–';
+    const sharedLikeAgain = run.seeds.filter((seed) => seed.sharedText === seed.againText);
+    const sharedVsAgain = run.seeds.filter((seed) => seed.sharedText !== seed.againText).map((seed) => seed.sharedVsAgainCommonChars).join(', ') || '–';
     return `| ${run.arm} | ${identical('againText')} of ${run.seeds.length} (${where('againCommonChars', 'againText')}) | ` +
-      `${identical('sharedText')} of ${run.seeds.length} (${where('sharedCommonChars', 'sharedText')}) |`;
+      `${identical('sharedText')} of ${run.seeds.length} (${where('sharedCommonChars', 'sharedText')}) | ` +
+      `${sharedLikeAgain.length} of ${run.seeds.length} (${sharedVsAgain}) |`;
   });
 
   const markdown = `# Parallel generations (LLM_PARALLEL)
@@ -173,12 +176,14 @@ sequence its share of a batch (the running streams one token each), \`firstInFir
 
 ## Seeded answers: alone, alone again, and in a shared batch
 
-Temperature 1, a seed given, 32 tokens, against the answer the same request got alone the first time (in brackets:
-after how many characters the others differ).
+Temperature 1, a seed given, 32 tokens: the same request alone, alone again (its prompt now cached, so only its
+last prompt token is evaluated again), then while ${setup.parallel - 1} others share its batch (its prompt cached too, so the
+last column differs from "alone again" only in the company in the batch). Counts of identical answers; in brackets,
+after how many characters the others differ.
 
-| Server | Same alone again (its prompt cached) | Same while ${setup.parallel - 1} others share its batch |
-|---|---|---|
-${seedRows.join('\n') || '| not measured | | |'}
+| Server | Alone again (its prompt cached) = alone | In a shared batch = alone | In a shared batch = alone again |
+|---|---|---|---|
+${seedRows.join('\n') || '| not measured | | | |'}
 
 A seed fixes the random draws, not the arithmetic: llama.cpp's CPU kernels add up in another order for a batch of
 another shape (one token or several, one sequence or several), so the logits differ in their last bits. On this

@@ -153,6 +153,11 @@ export interface SeedSample {
   /** Characters the answer alone shares with the other two, from their start. */
   readonly againCommonChars: number;
   readonly sharedCommonChars: number;
+  /**
+   * Characters the shared answer shares with the answer alone again: both start from the cached prompt (only its
+   * last token evaluated again), so they differ only in the company in the batch.
+   */
+  readonly sharedVsAgainCommonChars: number;
 }
 
 function commonPrefix(a: string, b: string): number {
@@ -179,6 +184,7 @@ export async function runSeedCheck(port: number, others: number, tokens: number,
       sharedText: shared.text,
       againCommonChars: commonPrefix(alone.text, again.text),
       sharedCommonChars: commonPrefix(alone.text, shared.text),
+      sharedVsAgainCommonChars: commonPrefix(again.text, shared.text),
     };
   } finally {
     agent.destroy();

@@ -45,7 +45,8 @@ async function warmPageCache(file: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const options = parseParallelBenchOptions(process.argv.slice(2), REPO_ROOT);
+  const passed = process.argv.slice(2).filter((arg) => arg !== '--');
+  const options = parseParallelBenchOptions(passed, REPO_ROOT);
   const wallStarted = performance.now();
   if (!existsSync(SERVER_ENTRY)) throw new Error(`${SERVER_ENTRY} is missing: run npm --prefix runtime run build first`);
   const machine = describeMachine();
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
     const load = cpu.finish();
     const results = {
       generatedAt: new Date().toISOString(),
-      command: ['npx projen bench:parallel', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' '),
+      command: ['npx projen bench:parallel', ...(passed.length > 0 ? ['--', ...passed] : [])].join(' '),
       wallSeconds: (performance.now() - wallStarted) / 1000,
       machine,
       load,
