@@ -144,6 +144,12 @@ project.addTask('bench:parallel', {
   receiveArgs: true,
 });
 
+project.addTask('bench:embeddings', {
+  description: 'Embeddings per second for batches of 1, 16 and 128 short inputs: the server against raw node-llama-cpp (two contexts, one context) on a Qwen3-Embedding-0.6B-shaped model',
+  exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-embeddings-bench.ts',
+  receiveArgs: true,
+});
+
 // projen merges `include` with its own catch-all; the dev tsconfig must not reach into runtime/ (its own ESM package).
 project.tsconfigDev.file.addOverride('include', ['src/**/*.ts', 'test/**/*.ts', 'examples/**/*.ts', '.projenrc.ts', 'projenrc/**/*.ts']);
 

@@ -289,6 +289,15 @@ export interface LlmFunctionUrlProps {
   readonly isolateRequests?: boolean;
 
   /**
+   * Let a generation model answer `POST /v1/embeddings` as well (llama-server's `--embeddings`): its last token's
+   * hidden state, from embedding contexts on the same weights, which the tuner adds to the memory. An embedding
+   * model (`LlmModelKind.EMBEDDING`) always answers it and needs nothing here.
+   *
+   * @default false
+   */
+  readonly embeddings?: boolean;
+
+  /**
    * X-Ray tracing. ACTIVE records the Lambda service's segments (init, invocation) and adds
    * `xray:PutTraceSegments`/`PutTelemetryRecords` on `*` to the construct's managed policy (`runtimePolicy`),
    * which cdk-nag's AwsSolutions-IAM5 reports (X-Ray has no resource-level permissions).

@@ -27,6 +27,7 @@ import {
 } from './runtime-contract';
 import { mergeUserEnvironment, tunableEnvironment } from './runtime-environment';
 import { LAMBDA_COMPUTE } from './sizing/compute-shape';
+import { embeddingSizing } from './sizing/embedding-sizing';
 import { estimateKvCacheBytesPerToken } from './sizing/kv-cache';
 import { MIB } from './sizing/lambda-limits';
 import { tune, Tuning } from './sizing/tune';
@@ -378,6 +379,8 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable, ec2.ICo
         ? props.ephemeralStorageSize.toMebibytes() : undefined,
       compute,
       parallel: managedInstances?.maxConcurrency,
+      embedding: embeddingSizing(model, props.embeddings ?? false),
+      maxRequestBodyBytes: props.maxRequestBodySize && !props.maxRequestBodySize.isUnresolved() ? props.maxRequestBodySize.toBytes() : undefined,
     }));
     if (memoryIsToken) {
       Annotations.of(this).addWarningV2('llm-function-url:memoryToken',
@@ -411,6 +414,7 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable, ec2.ICo
       [RuntimeEnv.MAX_TOKENS]: String(this.maxTokens),
       [RuntimeEnv.LOG_PROMPTS]: String(props.logPrompts ?? false),
       [RuntimeEnv.ISOLATE_REQUESTS]: String(props.isolateRequests ?? false),
+      [RuntimeEnv.EMBEDDINGS]: String(props.embeddings ?? false),
       [RuntimeEnv.WEB_UI]: String(props.webUi ?? false),
       // On Lambda the adapter writes these headers itself (a client cannot forge or drop them).
       [RuntimeEnv.TRUST_LAMBDA_CONTEXT]: 'true',

@@ -21,6 +21,8 @@ export const RuntimeEnv = {
   API_KEY_SECRET_ARN: 'LLM_API_KEY_SECRET_ARN',
   LOG_PROMPTS: 'LLM_LOG_PROMPTS',
   ISOLATE_REQUESTS: 'LLM_ISOLATE_REQUESTS',
+  /** A generation model answers /v1/embeddings too. */
+  EMBEDDINGS: 'LLM_EMBEDDINGS',
   METRICS_NAMESPACE: 'LLM_METRICS_NAMESPACE',
   QUEUE_SIZE: 'LLM_QUEUE_SIZE',
   MAX_GENERATION_SECONDS: 'LLM_MAX_GENERATION_SECONDS',
@@ -108,6 +110,14 @@ export const RuntimeMetric = {
   GENERATION_DURATION: 'GenerationDuration',
   /** Context sequences generating when the request started, itself included (LLM_PARALLEL). */
   SEQUENCES_IN_USE: 'SequencesInUse',
+} as const;
+
+/** EMF metric names of a /v1/embeddings request (same namespace and dimension). */
+export const RuntimeEmbeddingMetric = {
+  INPUTS: 'EmbeddingInputs',
+  TOKENS: 'EmbeddingTokens',
+  EMBEDDINGS_PER_SECOND: 'EmbeddingsPerSecond',
+  DURATION: 'EmbeddingDuration',
 } as const;
 
 /** The EMF dimension the runtime sets (value: AWS_LAMBDA_FUNCTION_NAME). */

@@ -1,6 +1,7 @@
 import { App, AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks, ServerlessChecks } from 'cdk-nag';
 import { DeepSeekR1Stack, DeepSeekR1StackProps } from './deepseek-r1-stack';
+import { MODEL_CATALOG } from './model-catalog';
 import { readSettings } from './settings';
 
 /**
@@ -11,9 +12,11 @@ import { readSettings } from './settings';
 export function createApp(props?: AppProps, stackProps?: Pick<DeepSeekR1StackProps, 'overrides'>): App {
   const app = new App(props);
   const settings = readSettings((key) => app.node.tryGetContext(key));
+  const catalog = MODEL_CATALOG[settings.variant];
+  const what = catalog.embedding !== undefined ? catalog.name : `DeepSeek-R1-Distill ${settings.variant}`;
   new DeepSeekR1Stack(app, 'DeepSeekR1', {
     settings,
-    description: `DeepSeek-R1-Distill ${settings.variant} on AWS Lambda behind a Function URL (llm-function-url example${settings.compliance ? ', compliance variant' : ''})`,
+    description: `${what} on AWS Lambda behind a Function URL (llm-function-url example${settings.compliance ? ', compliance variant' : ''})`,
     ...stackProps,
   });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

@@ -20,7 +20,10 @@ export interface DeepSeekR1StackProps extends StackProps {
 /** The reserved concurrency of the compliance variant: a hard cap on instances, and so on cost. */
 export const COMPLIANCE_RESERVED_CONCURRENCY = 2;
 
-/** DeepSeek-R1 (distilled, Q4_K_M GGUF) behind a Lambda Function URL that speaks the OpenAI API. */
+/**
+ * DeepSeek-R1 (distilled, Q4_K_M GGUF) behind a Lambda Function URL that speaks the OpenAI API; with
+ * `-c model=qwen3-embedding-0.6b`, the Qwen3-Embedding-0.6B embedding model behind the same construct.
+ */
 export class DeepSeekR1Stack extends Stack {
   public readonly llm: LlmFunctionUrl;
 
@@ -34,6 +37,9 @@ export class DeepSeekR1Stack extends Stack {
         sha256: settings.model.sha256,
         size: settings.model.size,
         kvCacheBytesPerToken: settings.model.kvCacheBytesPerToken,
+        kind: settings.model.embedding?.kind,
+        embeddingPooling: settings.model.embedding?.pooling,
+        vocabularySize: settings.model.embedding?.vocabularySize,
       });
 
     // The regulated variant: the function in private isolated subnets, a customer-managed key for its logs

@@ -1,9 +1,14 @@
+import { EmbeddingPooling } from '../../src';
+
 /**
  * The DeepSeek-R1 distills this example deploys, each pinned to the Hugging Face commit that uploaded
  * the file, with the SHA-256 and size Hugging Face publishes for it (its "Git LFS details"). A
  * `resolve/<commit>/` URL always serves those exact bytes, and the image build checks the SHA-256 anyway.
  */
 export type DeepSeekR1Variant = '1.5b' | '7b' | '8b';
+
+/** Every model the example can deploy (`-c model=...`): the distills and an embedding model. */
+export type ModelVariant = DeepSeekR1Variant | 'qwen3-embedding-0.6b';
 
 export interface CatalogModel {
   readonly name: string;
@@ -12,6 +17,8 @@ export interface CatalogModel {
   readonly sizeBytes: number;
   /** 2 (K and V) x layers x KV heads x head length x 2 bytes (f16 cache). */
   readonly kvCacheBytesPerToken: number;
+  /** Set for an embedding model: what its model card says, for the tuner. */
+  readonly embedding?: { readonly pooling: EmbeddingPooling; readonly vocabularySize: number };
 }
 
 export const DEEPSEEK_R1_MODELS: Record<DeepSeekR1Variant, CatalogModel> = {
@@ -37,3 +44,21 @@ export const DEEPSEEK_R1_MODELS: Record<DeepSeekR1Variant, CatalogModel> = {
     kvCacheBytesPerToken: 2 * 32 * 8 * 128 * 2, // llama: 32 layers, 8 KV heads of 128
   },
 };
+
+/**
+ * Qwen3-Embedding-0.6B in Qwen's own Q8_0 GGUF (Qwen/Qwen3-Embedding-0.6B-GGUF, revision 370f27d…), 1024-dimension
+ * vectors, last-token pooling, 151,669-token vocabulary. The same URL, SHA-256 and size are pinned independently by
+ * several public projects (a Nix fetchurl, app model manifests, llama-server test scripts); the image build checks
+ * the SHA-256 whatever this file says.
+ */
+export const QWEN3_EMBEDDING_0_6B: CatalogModel = {
+  name: 'Qwen3-Embedding-0.6B Q8_0 (Qwen)',
+  url: 'https://huggingface.co/Qwen/Qwen3-Embedding-0.6B-GGUF/resolve/370f27d7550e0def9b39c1f16d3fbaa13aa67728/Qwen3-Embedding-0.6B-Q8_0.gguf',
+  sha256: '06507c7b42688469c4e7298b0a1e16deff06caf291cf0a5b278c308249c3e439',
+  sizeBytes: 639_150_592,
+  kvCacheBytesPerToken: 2 * 28 * 8 * 128 * 2, // qwen3: 28 layers, 8 KV heads of 128
+  embedding: { pooling: EmbeddingPooling.LAST, vocabularySize: 151_669 },
+};
+
+/** Everything `-c model=...` selects. */
+export const MODEL_CATALOG: Record<ModelVariant, CatalogModel> = { ...DEEPSEEK_R1_MODELS, 'qwen3-embedding-0.6b': QWEN3_EMBEDDING_0_6B };

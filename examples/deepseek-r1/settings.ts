@@ -1,10 +1,11 @@
 import { Size } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { DEEPSEEK_R1_MODELS, DeepSeekR1Variant } from './model-catalog';
+import { MODEL_CATALOG, ModelVariant } from './model-catalog';
+import { EmbeddingPooling, LlmModelKind } from '../../src';
 
 /** What the example app deploys, read from CDK context (`-c key=value` or cdk.json). */
 export interface ExampleSettings {
-  readonly variant: DeepSeekR1Variant;
+  readonly variant: ModelVariant;
   readonly model: ModelChoice;
   readonly architecture: lambda.Architecture;
   readonly authType: lambda.FunctionUrlAuthType;
@@ -29,12 +30,14 @@ export type ModelChoice =
     readonly kvCacheBytesPerToken?: number;
     /** The catalog's model id; undefined for a custom URL (the library names it after the file). */
     readonly modelId?: string;
+    /** Set for an embedding model from the catalog: its kind, pooling and vocabulary, for the tuner. */
+    readonly embedding?: { readonly kind: LlmModelKind; readonly pooling: EmbeddingPooling; readonly vocabularySize: number };
   }
   | { readonly kind: 'file'; readonly path: string };
 
 /** The context keys the app understands, with what each accepts. */
 export const CONTEXT_KEYS = {
-  model: '1.5b | 7b | 8b (DeepSeek-R1-Distill-Qwen-1.5B, -Qwen-7B, -Llama-8B, Q4_K_M)',
+  model: '1.5b | 7b | 8b | qwen3-embedding-0.6b (DeepSeek-R1-Distill-Qwen-1.5B, -Qwen-7B, -Llama-8B, Q4_K_M; or the Qwen3-Embedding-0.6B embedding model, Q8_0)',
   modelUrl: 'https URL of a GGUF file pinned to a fixed revision (with modelSha256 and modelSizeBytes)',
   modelSha256: 'SHA-256 of the file at modelUrl (64 hex characters)',
   modelSizeBytes: 'size of the file at modelUrl in bytes (sizes memory, timeout and /tmp)',
@@ -67,7 +70,7 @@ export function readSettings(read: ContextReader): ExampleSettings {
     return choices[value];
   };
 
-  const variant = oneOf<DeepSeekR1Variant>('model', { '1.5b': '1.5b', '7b': '7b', '8b': '8b' }, '1.5b');
+  const variant = oneOf<ModelVariant>('model', { '1.5b': '1.5b', '7b': '7b', '8b': '8b', 'qwen3-embedding-0.6b': 'qwen3-embedding-0.6b' }, '1.5b');
   const authType = oneOf('auth', { iam: lambda.FunctionUrlAuthType.AWS_IAM, none: lambda.FunctionUrlAuthType.NONE }, 'iam');
   const compliance = oneOf('compliance', { true: true, false: false }, 'false');
   if (compliance && authType !== lambda.FunctionUrlAuthType.AWS_IAM) {
@@ -105,11 +108,11 @@ function wholeNumber(text: (key: keyof typeof CONTEXT_KEYS) => string | undefine
   return value;
 }
 
-function readModelChoice(text: (key: keyof typeof CONTEXT_KEYS) => string | undefined, variant: DeepSeekR1Variant): ModelChoice {
+function readModelChoice(text: (key: keyof typeof CONTEXT_KEYS) => string | undefined, variant: ModelVariant): ModelChoice {
   const file = text('modelFile');
   if (file) return { kind: 'file', path: file };
 
-  const catalog = DEEPSEEK_R1_MODELS[variant];
+  const catalog = MODEL_CATALOG[variant];
   const url = text('modelUrl');
   if (!url) {
     return {
@@ -118,7 +121,8 @@ function readModelChoice(text: (key: keyof typeof CONTEXT_KEYS) => string | unde
       sha256: catalog.sha256,
       size: Size.bytes(catalog.sizeBytes),
       kvCacheBytesPerToken: catalog.kvCacheBytesPerToken,
-      modelId: `deepseek-r1-distill-${variant}`,
+      modelId: catalog.embedding !== undefined ? variant : `deepseek-r1-distill-${variant}`,
+      ...(catalog.embedding !== undefined ? { embedding: { kind: LlmModelKind.EMBEDDING, ...catalog.embedding } } : {}),
     };
   }
   const sha256 = text('modelSha256');

@@ -1,5 +1,6 @@
 import type { BearerKey } from './auth/bearer-key.js';
 import type { Config } from './config.js';
+import type { EmbeddingEngine } from './engine/embedding-engine.js';
 import type { Engine } from './engine/engine.js';
 import { GenerationGate } from './engine/generation-gate.js';
 
@@ -11,7 +12,10 @@ export type AbortCause = 'disconnect' | 'deadline' | 'time_limit' | 'shutdown';
 /** What the request handlers share: the loaded model, the gate in front of it and the settings. */
 export class App {
   state: AppState = 'loading';
+  /** The generation engine; undefined for an embedding model. */
   engine?: Engine;
+  /** The embedding contexts: an embedding model's, or a generation model's with LLM_EMBEDDINGS=true. */
+  embeddings?: EmbeddingEngine;
   modelId?: string;
   /** Epoch seconds of readiness, reported as the model's `created`. */
   readyAt = 0;

@@ -17,6 +17,7 @@ const FLAGS = {
   'model-id': { env: 'LLM_MODEL_ID', help: 'model id reported by the API' },
   'web-ui': { env: 'LLM_WEB_UI', help: 'serve the chat page at / (default true; "false" turns it off)' },
   'allowed-origins': { env: 'LLM_ALLOWED_ORIGINS', help: 'web origins whose pages may call the API (comma-separated, * for any)' },
+  embeddings: { env: 'LLM_EMBEDDINGS', help: '"true": a generation model also answers /v1/embeddings (embedding models always do)' },
 } as const;
 
 type Flag = keyof typeof FLAGS;

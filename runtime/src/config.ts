@@ -42,6 +42,8 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_ISOLATE_REQUESTS', default: 'false', description: '"true" clears the model\'s context after every generation, so no request reuses the evaluated prompt of the one before (another caller\'s system prompt or document): closes the timing side channel of prefix reuse, at the cost of evaluating every prompt in full (docs/benchmarks).' },
   { name: 'LLM_TRUST_LAMBDA_CONTEXT', default: 'false', description: '"true" takes the request id and the invocation deadline from the x-amzn-lambda-context, x-amzn-request-id and x-request-id headers. Only behind the Lambda Web Adapter (the construct sets it on the function), where the adapter writes them; elsewhere any client could send them.' },
   { name: 'LLM_METRICS_NAMESPACE', default: 'LlmFunctionUrl', description: 'CloudWatch namespace of the Embedded Metric Format log lines.' },
+  { name: 'LLM_EMBEDDINGS', default: 'false', description: '"true" lets a generation model answer POST /v1/embeddings too (llama-server\'s --embeddings): its last token\'s hidden state, from embedding contexts on the same weights. An embedding model (read from the GGUF: a pooling type, or an encoder-only architecture) always answers it, and refuses the generation routes.' },
+  { name: 'LLM_EMBEDDINGS_TRUNCATE', default: 'false', description: '"true" embeds the beginning of an input longer than the context instead of refusing it with a 400 naming the input; a request\'s own "truncate" field wins.' },
   { name: 'LLM_WEB_UI', default: 'true (the Dockerfile sets false)', description: '"true" serves the chat page: GET / from a browser (a request that accepts text/html) and its files under /ui/. The page and its files need no key; every API call it makes does.' },
   { name: 'AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH', default: 'unset', description: 'SnapStart: the path the Lambda Web Adapter POSTs to before the snapshot; the server then runs one short generation so the snapshot holds a warm engine. The route exists only when set, and answers only local calls that did not come through an invocation.' },
   { name: 'AWS_LWA_SNAPSTART_AFTER_RESTORE_PATH', default: 'unset', description: 'SnapStart: the path the Lambda Web Adapter POSTs to after a restore; the server reloads the bearer key from Secrets Manager and marks the next request "restored". Same rules as the before-checkpoint path.' },
@@ -78,6 +80,10 @@ export interface Config {
   readonly metricsNamespace: string;
   /** Clear the context sequence after each generation (LLM_ISOLATE_REQUESTS). */
   readonly isolateRequests: boolean;
+  /** A generation model also answers /v1/embeddings (LLM_EMBEDDINGS). */
+  readonly embeddings: boolean;
+  /** Cut embedding inputs that do not fit instead of refusing them, unless a request says otherwise (LLM_EMBEDDINGS_TRUNCATE). */
+  readonly embeddingsTruncate: boolean;
   /** Serve the chat page at / and its files under /ui/ (LLM_WEB_UI). */
   readonly webUi: boolean;
   /** Take the request id and deadline from the Lambda Web Adapter's headers (LLM_TRUST_LAMBDA_CONTEXT). */
@@ -248,6 +254,8 @@ export function loadConfig(env: Env = process.env): Config {
     useMmap: boolean(env, 'LLM_USE_MMAP'),
     metricsNamespace,
     isolateRequests: boolean(env, 'LLM_ISOLATE_REQUESTS'),
+    embeddings: boolean(env, 'LLM_EMBEDDINGS'),
+    embeddingsTruncate: boolean(env, 'LLM_EMBEDDINGS_TRUNCATE'),
     webUi: boolean(env, 'LLM_WEB_UI', true),
     trustLambdaContext: boolean(env, 'LLM_TRUST_LAMBDA_CONTEXT'),
     functionName: text(env, 'AWS_LAMBDA_FUNCTION_NAME') ?? 'local',

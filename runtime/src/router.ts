@@ -12,6 +12,7 @@ import { logRequest } from './observability/request-metrics.js';
 import { ownValue } from './own-property.js';
 import { chatCompletions } from './routes/chat-completions.js';
 import { completions } from './routes/completions.js';
+import { embeddings } from './routes/embeddings.js';
 import { responses } from './routes/responses.js';
 import { health } from './routes/health.js';
 import { listModels, retrieveModel } from './routes/models.js';
@@ -33,6 +34,7 @@ const ROUTES: Readonly<Record<string, Route>> = {
   '/v1/chat/completions': { methods: { POST: chatCompletions } },
   '/v1/completions': { methods: { POST: completions } },
   '/v1/responses': { methods: { POST: responses } },
+  '/v1/embeddings': { methods: { POST: embeddings } },
   '/v1/models': { methods: { GET: listModels } },
   '/health': { methods: { GET: health }, open: true },
 };
@@ -157,6 +159,7 @@ export async function handleRequest(app: App, req: IncomingMessage, res: ServerR
     durationMs: performance.now() - arrivedAt,
     errorCode: scope.errorCode,
     generation: scope.generation,
+    embedding: scope.embedding,
     ...(app.config.logPrompts ? { prompt: scope.loggedPrompt, response: scope.loggedResponse, reasoning: scope.loggedReasoning } : {}),
   }, app.config.metricsNamespace, app.config.functionName);
 }

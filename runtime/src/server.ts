@@ -7,6 +7,8 @@ import { notReady } from './http/api-error.js';
 import { answerClientError } from './http/client-error.js';
 import { InFlightRequests } from './http/in-flight.js';
 import { resolveModel } from './model-path.js';
+import { readModelTraits } from './model-source/model-traits.js';
+import type { Engine as GenerationEngine } from './engine/engine.js';
 import { errorFields, log } from './observability/log.js';
 import { handleRequest } from './router.js';
 
@@ -18,30 +20,53 @@ async function loadModel(app: App, startedAt: number): Promise<void> {
   const llama = import('./engine/engine.js').then(async ({ Engine }) => ({ Engine, llama: await Engine.startLlama({ threads: config.threads, log }) }));
   llama.catch(() => undefined); // a failure is reported where it is awaited, below
   const modelPath = await resolveModel(config, log);
+  // The kind decides which contexts exist: an embedding model never gets a generation context (nor its KV cache).
+  const traits = await readModelTraits(modelPath);
   const loadStarted = performance.now();
   const { Engine, llama: bindings } = await llama;
-  const engine = await Engine.load({
-    llama: bindings, modelPath, contextSize: config.contextSize, threads: config.threads, useMmap: config.useMmap,
-    isolateRequests: config.isolateRequests, parallel: config.parallel,
-  });
-  app.engine = engine;
+  const { EmbeddingEngine } = await import('./engine/embedding-engine.js');
+  const embeddingOptions = {
+    llama: bindings, contextSize: config.contextSize, threads: config.threads,
+    wholeInputBatches: !traits.causal || traits.pooling === 'mean' || traits.pooling === 'cls',
+  };
+  let engine: GenerationEngine | undefined;
+  let weightsMs: number;
+  if (traits.kind === 'embedding') {
+    const model = await bindings.loadModel({ modelPath, useMmap: config.useMmap });
+    weightsMs = performance.now() - loadStarted;
+    app.embeddings = await EmbeddingEngine.create({ ...embeddingOptions, model, ownsModel: true });
+  } else {
+    engine = await Engine.load({
+      llama: bindings, modelPath, contextSize: config.contextSize, threads: config.threads, useMmap: config.useMmap,
+      isolateRequests: config.isolateRequests, parallel: config.parallel,
+    });
+    weightsMs = engine.loadTimings.weightsMs;
+    if (config.embeddings) app.embeddings = await EmbeddingEngine.create({ ...embeddingOptions, model: engine.llamaModel, ownsModel: false });
+    app.engine = engine;
+  }
   app.modelId = modelIdFor(config, modelPath);
   log({
     event: 'model_loaded',
     modelId: app.modelId,
     modelPath,
+    kind: traits.kind,
+    pooling: traits.pooling,
     loadMs: Math.round(performance.now() - loadStarted),
-    weightsMs: Math.round(engine.loadTimings.weightsMs),
-    contextMs: Math.round(engine.loadTimings.contextMs),
-    contextSize: engine.contextSize,
+    weightsMs: Math.round(weightsMs),
+    contextMs: engine !== undefined ? Math.round(engine.loadTimings.contextMs) : undefined,
+    contextSize: engine?.contextSize ?? app.embeddings?.contextSize,
     requestedContextSize: config.contextSize,
     threads: config.threads,
-    parallel: engine.parallel,
+    parallel: engine?.parallel,
     // LLM_CONTEXT_SIZE is per sequence: every sequence has its own part of the KV cache.
-    kvCacheTokens: engine.contextSize * engine.parallel,
-    chatWrapper: engine.chatWrapperName,
+    kvCacheTokens: engine !== undefined ? engine.contextSize * engine.parallel : undefined,
+    chatWrapper: engine?.chatWrapperName,
+    ...(app.embeddings !== undefined ? {
+      embeddingContexts: app.embeddings.contextCount, embeddingContextSize: app.embeddings.contextSize,
+      embeddingBatchSize: app.embeddings.batchSize, embeddingDimensions: app.embeddings.dimensions,
+    } : {}),
     sinceStartMs: Math.round(performance.now() - startedAt),
-    ...(engine.parallel > 1 ? {
+    ...(engine !== undefined && engine.parallel > 1 ? {
       message: `${engine.parallel} generations at once, each on a sequence of ${engine.contextSize} tokens: the KV cache holds ` +
         `${engine.contextSize * engine.parallel} tokens, ${engine.parallel} times what one sequence needs`,
     } : {}),
@@ -65,6 +90,7 @@ function onShutdown(app: App, server: Server, inFlight: InFlightRequests): void 
     for (const generation of app.running) generation.abort('shutdown');
     inFlight.cancelBodyReads(notReady('stopping'));
     while (app.running.size > 0 || inFlight.pending() > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    await app.embeddings?.dispose().catch((error: unknown) => log({ level: 'warn', event: 'dispose_failed', ...errorFields(error) }));
     await app.engine?.dispose().catch((error: unknown) => log({ level: 'warn', event: 'dispose_failed', ...errorFields(error) }));
     server.closeAllConnections();
     process.exit(0);

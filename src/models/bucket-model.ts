@@ -3,9 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { BuildArg, ModelSourceArg, RuntimeEnv } from '../runtime-contract';
+import { DeclaredKind } from './embedding-traits';
 import { LlmModel, LlmModelBucketOptions } from './llm-model';
 import { LlmModelConfig } from './model-config';
-import { modelIdFromName, optionalKvBytesPerToken, positiveBytes } from './model-name';
+import { declaredKind, modelIdFromName, optionalKvBytesPerToken, positiveBytes } from './model-name';
 import { parseSha256 } from './sha256';
 
 /** S3 version ids are opaque, up to 1,024 bytes; "null" is the version of objects written before versioning. */
@@ -15,6 +16,7 @@ const VERSION_ID_PATTERN = /^[\w.+/=-]{1,1024}$/;
 export class BucketModel extends LlmModel {
   private readonly sizeBytes: number;
   private readonly kvBytesPerToken?: number;
+  private readonly declared: DeclaredKind;
   private readonly objectVersion?: string;
   private readonly sha256?: string;
 
@@ -28,6 +30,7 @@ export class BucketModel extends LlmModel {
     }
     this.sizeBytes = positiveBytes('LlmModel.fromBucket: size', Math.ceil(options.size.toBytes({ rounding: SizeRoundingBehavior.NONE })));
     this.kvBytesPerToken = optionalKvBytesPerToken(options.kvCacheBytesPerToken);
+    this.declared = declaredKind('LlmModel.fromBucket', options);
     if (options.objectVersion !== undefined && !Token.isUnresolved(options.objectVersion) && !VERSION_ID_PATTERN.test(options.objectVersion)) {
       throw new Error(`LlmModel.fromBucket: objectVersion ${JSON.stringify(options.objectVersion)} is not an S3 version id (1-1024 letters, digits or . _ - + / =)`);
     }
@@ -63,6 +66,9 @@ export class BucketModel extends LlmModel {
       buildArgs: { [BuildArg.MODEL_SOURCE]: ModelSourceArg.NONE },
       environment,
       kvCacheBytesPerToken: this.kvBytesPerToken,
+      kind: this.declared.kind,
+      embeddingTraits: this.declared.traits,
+      vocabularySize: this.declared.vocabularySize,
       policyStatements: statements,
     };
   }

@@ -51,6 +51,9 @@ export class FileModel extends LlmModel {
       environment: { [RuntimeEnv.MODEL_PATH]: MODEL_PATH_IN_IMAGE },
       kvCacheBytesPerToken: this.info.kvCache ? kvCacheBytesPerToken(this.info.kvCache) : undefined,
       trainedContextLength: this.info.trainedContextLength,
+      kind: this.info.kind,
+      embeddingTraits: this.info.embedding,
+      vocabularySize: this.info.vocabularySize,
     };
   }
 }

@@ -1,9 +1,17 @@
 import * as fs from 'fs';
+import { EmbeddingTraits, modelKindFromHeader } from './embedding-traits';
+import { LlmModelKind } from './llm-model-kind';
 import { KvCacheShape } from '../sizing/kv-cache';
 
 /** What the tuner learns from a GGUF file's header. */
 export interface GgufModelInfo {
   readonly architecture: string;
+  /** Generation or embedding, by the pooling type and the architecture. */
+  readonly kind: LlmModelKind;
+  /** Set for embedding models. */
+  readonly embedding?: EmbeddingTraits;
+  /** Tokens in the vocabulary (`tokenizer.ggml.tokens`), when the header lists them. */
+  readonly vocabularySize?: number;
   /** Undefined when the architecture's attention keys are missing (then the tuner estimates). */
   readonly kvCache?: KvCacheShape;
   /** The context length the model was trained for, when the header states it. */
@@ -103,7 +111,12 @@ class ChunkedReader {
   }
 }
 
-type Value = string | number | boolean | number[] | undefined;
+/** A string array's length: its strings are skipped, but the vocabulary size is the length of one. */
+interface StringArray {
+  readonly stringCount: number;
+}
+
+type Value = string | number | boolean | number[] | StringArray | undefined;
 
 function readValue(reader: ChunkedReader, type: GgufType, file: string): Value {
   if (type === GgufType.STRING) {
@@ -114,7 +127,7 @@ function readValue(reader: ChunkedReader, type: GgufType, file: string): Value {
     const count = reader.u64();
     if (elementType === GgufType.STRING) {
       for (let i = 0; i < count; i++) reader.skip(reader.u64());
-      return undefined;
+      return { stringCount: count };
     }
     const width = SCALAR_BYTES[elementType];
     if (width === undefined) {
@@ -136,13 +149,13 @@ function readValue(reader: ChunkedReader, type: GgufType, file: string): Value {
 
 function positiveNumber(value: Value): number | undefined {
   // Per-layer arrays (some architectures vary head counts by layer): size for the largest layer.
-  const n = Array.isArray(value) ? Math.max(...value) : value;
+  const n = Array.isArray(value) ? Math.max(...value) : typeof value === 'object' ? undefined : value;
   return typeof n === 'number' && Number.isFinite(n) && n > 0 ? n : undefined;
 }
 
 /**
- * Reads the metadata of a GGUF (v2/v3) file without loading its tensors: the architecture, the KV cache
- * shape and the trained context length. Throws a clear error for anything that is not a GGUF model.
+ * Reads the metadata of a GGUF (v2/v3) file without loading its tensors: the architecture, the kind (generation
+ * or embedding), the vocabulary size, the KV cache shape and the trained context length. Throws a clear error for anything that is not a GGUF model.
  */
 export function readGgufModelInfo(file: string): GgufModelInfo {
   const fd = fs.openSync(file, 'r');
@@ -178,7 +191,16 @@ export function readGgufModelInfo(file: string): GgufModelInfo {
     const kvCache = blockCount && kvHeadCount && keyLength && valueLength
       ? { blockCount, kvHeadCount, keyLength, valueLength }
       : undefined;
-    return { architecture, kvCache, trainedContextLength: arch('context_length') };
+    const { kind, traits } = modelKindFromHeader(file, architecture, values.get(`${architecture}.pooling_type`), values.get(`${architecture}.attention.causal`));
+    const tokens = values.get('tokenizer.ggml.tokens');
+    return {
+      architecture,
+      kind,
+      ...(traits !== undefined ? { embedding: traits } : {}),
+      ...(typeof tokens === 'object' && !Array.isArray(tokens) ? { vocabularySize: tokens.stringCount } : {}),
+      kvCache,
+      trainedContextLength: arch('context_length'),
+    };
   } finally {
     fs.closeSync(fd);
   }

@@ -1,14 +1,16 @@
 import { SizeRoundingBehavior } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { MODEL_PATH_IN_IMAGE, RuntimeEnv } from '../runtime-contract';
+import { DeclaredKind } from './embedding-traits';
 import { LlmModel, LlmModelSizeOptions } from './llm-model';
 import { LlmModelConfig } from './model-config';
-import { optionalKvBytesPerToken, positiveBytes } from './model-name';
+import { declaredKind, optionalKvBytesPerToken, positiveBytes } from './model-name';
 
 /** The model already inside a prebuilt image (see {@link LlmModel.fromImage}). */
 export class ImageModel extends LlmModel {
   private readonly sizeBytes: number;
   private readonly kvBytesPerToken?: number;
+  private readonly declared: DeclaredKind;
 
   constructor(options: LlmModelSizeOptions) {
     super();
@@ -17,6 +19,7 @@ export class ImageModel extends LlmModel {
     }
     this.sizeBytes = positiveBytes('LlmModel.fromImage: size', Math.ceil(options.size.toBytes({ rounding: SizeRoundingBehavior.NONE })));
     this.kvBytesPerToken = optionalKvBytesPerToken(options.kvCacheBytesPerToken);
+    this.declared = declaredKind('LlmModel.fromImage', options);
   }
 
   /** @internal */
@@ -29,6 +32,9 @@ export class ImageModel extends LlmModel {
       requiresPrebuiltImage: true,
       environment: { [RuntimeEnv.MODEL_PATH]: MODEL_PATH_IN_IMAGE },
       kvCacheBytesPerToken: this.kvBytesPerToken,
+      kind: this.declared.kind,
+      embeddingTraits: this.declared.traits,
+      vocabularySize: this.declared.vocabularySize,
     };
   }
 }

@@ -20,6 +20,35 @@ export interface LlmModelSizeOptions {
    * @default - a conservative estimate of 64 KiB per GiB of model file
    */
   readonly kvCacheBytesPerToken?: number;
+
+  /**
+   * What the model does: `LlmModelKind.EMBEDDING` for an embedding model (Qwen3-Embedding, bge, nomic-embed...),
+   * which answers `POST /v1/embeddings` and is sized for embedding contexts instead of answers. Synth cannot read a
+   * remote file's header, so say it here; `LlmModel.fromFile` reads it from the file. The runtime reads the kind
+   * from the file it loads either way: this only decides the sizing.
+   *
+   * @default LlmModelKind.GENERATION
+   */
+  readonly kind?: LlmModelKind;
+
+  /**
+   * An embedding model's pooling, from its model card: with `EmbeddingPooling.LAST` the runtime evaluates long
+   * inputs in 512-token batches, with MEAN or CLS in one batch as long as the context, and llama.cpp keeps an
+   * output row of the vocabulary per batch token, so this decides most of an embedding context's memory. Only
+   * with `kind: LlmModelKind.EMBEDDING`.
+   *
+   * @default - unknown: sized for batches as long as the context (MEAN or CLS)
+   */
+  readonly embeddingPooling?: EmbeddingPooling;
+
+  /**
+   * Tokens in the model's vocabulary (its card or `tokenizer.ggml.tokens`): an embedding batch holds an output row
+   * of this many floats per token. Only with `kind: LlmModelKind.EMBEDDING`. Qwen3-Embedding: 151669; bge and
+   * nomic-embed: 30522; EmbeddingGemma: 262144.
+   *
+   * @default - 262,144, the largest among embedding model families in GGUF
+   */
+  readonly vocabularySize?: number;
 }
 
 /**
@@ -77,8 +106,9 @@ export interface LlmModelBucketOptions extends LlmModelSizeOptions {
  */
 export abstract class LlmModel {
   /**
-   * A GGUF file on the machine that runs `cdk synth`. Its size and shape (layers, KV heads) are read from
-   * the file, so the tuner sizes the function exactly. The file is hard-linked (or copied) into a build
+   * A GGUF file on the machine that runs `cdk synth`. Its size, shape (layers, KV heads, vocabulary) and kind
+   * (generation or embedding, from its pooling type and architecture) are read from the file, so the tuner sizes
+   * the function exactly. The file is hard-linked (or copied) into a build
    * context staged in the cloud assembly; it never enters the npm package.
    *
    * @param path path of the .gguf file
@@ -132,7 +162,9 @@ export abstract class LlmModel {
 
 // These imports come last: the sources extend LlmModel, so it must be defined before they load.
 import { BucketModel } from './bucket-model';
+import { EmbeddingPooling } from './embedding-pooling';
 import { FileModel } from './file-model';
 import { ImageModel } from './image-model';
+import { LlmModelKind } from './llm-model-kind';
 import { LlmModelConfig } from './model-config';
 import { UrlModel } from './url-model';

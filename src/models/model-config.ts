@@ -1,4 +1,6 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { EmbeddingTraits } from './embedding-traits';
+import { LlmModelKind } from './llm-model-kind';
 
 /**
  * What a model source contributes to the function. Returned by `LlmModel._bind`: internal to the
@@ -68,6 +70,25 @@ export interface LlmModelConfig {
    * @default - unknown
    */
   readonly trainedContextLength?: number;
+
+  /**
+   * Generation or embedding: what the function is sized for.
+   */
+  readonly kind: LlmModelKind;
+
+  /**
+   * What the header says about an embedding model's batches, when the source read it.
+   *
+   * @default - unknown: sized for the worst case (whole-context batches)
+   */
+  readonly embeddingTraits?: EmbeddingTraits;
+
+  /**
+   * Tokens in the vocabulary, when the source read them (embedding contexts hold an output row per batch token).
+   *
+   * @default - unknown: sized for a large vocabulary
+   */
+  readonly vocabularySize?: number;
 
   /**
    * Permissions the function's role needs to read the model.

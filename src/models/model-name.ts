@@ -1,5 +1,9 @@
 import * as path from 'path';
 import { sanitizeModelId } from '../prop-validation';
+import { EmbeddingPooling } from './embedding-pooling';
+import { DeclaredKind } from './embedding-traits';
+import { LlmModelSizeOptions } from './llm-model';
+import { LlmModelKind } from './llm-model-kind';
 
 /** A model id from a file name or URL path: the base name without query, fragment or `.gguf`. */
 export function modelIdFromName(name: string): string {
@@ -21,4 +25,23 @@ export function optionalKvBytesPerToken(value: number | undefined): number | und
     throw new Error(`kvCacheBytesPerToken: ${value} is not a positive whole number of bytes (for example 28672 for DeepSeek-R1-Distill-Qwen-1.5B)`);
   }
   return value;
+}
+
+/** What a source told about its model's kind, checked: the embedding options need `kind: LlmModelKind.EMBEDDING`. */
+export function declaredKind(source: string, options: LlmModelSizeOptions): DeclaredKind {
+  const kind = options.kind ?? LlmModelKind.GENERATION;
+  if (kind !== LlmModelKind.EMBEDDING) {
+    for (const name of ['embeddingPooling', 'vocabularySize'] as const) {
+      if (options[name] !== undefined) throw new Error(`${source}: ${name} applies to embedding models; set kind: LlmModelKind.EMBEDDING as well`);
+    }
+    return { kind };
+  }
+  if (options.vocabularySize !== undefined && (!Number.isInteger(options.vocabularySize) || options.vocabularySize <= 0)) {
+    throw new Error(`${source}: vocabularySize ${options.vocabularySize} is not a positive whole number of tokens (for example 151669 for Qwen3-Embedding)`);
+  }
+  return {
+    kind,
+    ...(options.embeddingPooling !== undefined ? { traits: { wholeInputBatches: options.embeddingPooling !== EmbeddingPooling.LAST } } : {}),
+    ...(options.vocabularySize !== undefined ? { vocabularySize: options.vocabularySize } : {}),
+  };
 }

@@ -1,9 +1,10 @@
 import { SizeRoundingBehavior, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { BuildArg, ModelSourceArg, MODEL_PATH_IN_IMAGE, RuntimeEnv } from '../runtime-contract';
+import { DeclaredKind } from './embedding-traits';
 import { LlmModel, LlmModelUrlOptions } from './llm-model';
 import { LlmModelConfig } from './model-config';
-import { modelIdFromName, optionalKvBytesPerToken, positiveBytes } from './model-name';
+import { declaredKind, modelIdFromName, optionalKvBytesPerToken, positiveBytes } from './model-name';
 import { parseSha256 } from './sha256';
 
 /** A GGUF file downloaded and verified while the image builds (see {@link LlmModel.fromUrl}). */
@@ -13,6 +14,7 @@ export class UrlModel extends LlmModel {
   private readonly allowUnverified: boolean;
   private readonly sizeBytes: number;
   private readonly kvBytesPerToken?: number;
+  private readonly declared: DeclaredKind;
 
   constructor(url: string, options: LlmModelUrlOptions) {
     super();
@@ -34,6 +36,7 @@ export class UrlModel extends LlmModel {
     this.url = url;
     this.sizeBytes = positiveBytes('LlmModel.fromUrl: size', Math.ceil(options.size.toBytes({ rounding: SizeRoundingBehavior.NONE })));
     this.kvBytesPerToken = optionalKvBytesPerToken(options.kvCacheBytesPerToken);
+    this.declared = declaredKind('LlmModel.fromUrl', options);
   }
 
   /** @internal */
@@ -57,6 +60,9 @@ export class UrlModel extends LlmModel {
       buildArgs,
       environment: { [RuntimeEnv.MODEL_PATH]: MODEL_PATH_IN_IMAGE },
       kvCacheBytesPerToken: this.kvBytesPerToken,
+      kind: this.declared.kind,
+      embeddingTraits: this.declared.traits,
+      vocabularySize: this.declared.vocabularySize,
     };
   }
 }

@@ -6,15 +6,18 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { runNodeLlama } from '../gguf';
 import { ServerHandle, startServer } from '../runtime/harness';
-import { jsonModel, PERSON, personModel, scriptedModel, toolModel, WEATHER_CALL, WEATHER_JSON, weatherUnitModel } from '../runtime/models';
+import { embeddingModel, jsonModel, PERSON, personModel, scriptedModel, toolModel, WEATHER_CALL, WEATHER_JSON, weatherUnitModel } from '../runtime/models';
+import { maxDifference, normalize } from '../runtime/vectors';
 
 const text = scriptedModel();
 const tools = toolModel();
 const json = jsonModel();
 const unitTools = weatherUnitModel();
 const person = personModel();
-const MODELS = { text: text.path, tools: tools.path, json: json.path, unitTools: unitTools.path, person: person.path };
+const embedding = embeddingModel();
+const MODELS = { text: text.path, tools: tools.path, json: json.path, unitTools: unitTools.path, person: person.path, embedding: embedding.path };
 const servers: Partial<Record<keyof typeof MODELS, ServerHandle>> = {};
 
 beforeAll(async () => {
@@ -146,6 +149,46 @@ describe('@langchain/openai (langchain.mjs)', () => {
   });
   test('withStructuredOutput (json_schema): exactly the scripted object, valid for the zod schema', async () => {
     expect(await runClient('langchain.mjs', 'structuredOutput', 'json')).toEqual({ value: WEATHER_JSON, valid: true });
+  });
+});
+
+/** node-llama-cpp's own vectors for the texts a scenario embedded, at unit length, and their token counts. */
+function reference(texts: readonly string[]): { vectors: number[][]; tokens: number } {
+  const [result] = runNodeLlama({ modelPath: embedding.path, checks: [{ op: 'embed', inputs: texts }] });
+  return { vectors: (result.vectors as number[][]).map(normalize), tokens: (result.lengths as number[]).reduce((sum, n) => sum + n, 0) };
+}
+
+/** Each client's vectors are the model's (float32 on the wire: within 1e-6 of the double-precision reference). */
+function expectVectors(actual: number[][], expected: number[][]): void {
+  expect(actual).toHaveLength(expected.length);
+  actual.forEach((vector, index) => expect(maxDifference(vector, expected[index])).toBeLessThan(1e-6));
+}
+
+describe('embeddings: openai, ai and @langchain/openai', () => {
+  test('openai embeddings.create (base64, decoded by the SDK): the vectors in order, usage', async () => {
+    const result = await runClient('openai-sdk.mjs', 'embeddings', 'embedding');
+    const expected = reference(result.texts);
+    expectVectors(result.vectors, expected.vectors);
+    expect(result.indexes).toEqual([0, 1, 2]);
+    expect(result.usage).toEqual({ prompt_tokens: expected.tokens, total_tokens: expected.tokens });
+  });
+  test('openai embeddings.create with encoding_format float and dimensions', async () => {
+    const result = await runClient('openai-sdk.mjs', 'embeddingsFloatDimensions', 'embedding');
+    expectVectors(result.vectors, [normalize(reference(result.texts).vectors[0].slice(0, 8))]);
+  });
+  test('ai embedMany and embed with @ai-sdk/openai\'s openai.embedding(model)', async () => {
+    const many = await runClient('vercel-ai.mjs', 'embedMany', 'embedding');
+    const expected = reference(many.texts);
+    expectVectors(many.vectors, expected.vectors);
+    expect(many.tokens).toBe(expected.tokens);
+    const one = await runClient('vercel-ai.mjs', 'embed', 'embedding');
+    expectVectors(one.vectors, [expected.vectors[0]]);
+  });
+  test('@langchain/openai OpenAIEmbeddings: embedDocuments and embedQuery', async () => {
+    const result = await runClient('langchain.mjs', 'embeddings', 'embedding');
+    const expected = reference(result.texts);
+    expectVectors(result.vectors, expected.vectors);
+    expectVectors([result.query], [expected.vectors[0]]);
   });
 });
 

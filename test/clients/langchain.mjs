@@ -1,9 +1,9 @@
-/** LangChain's OpenAI chat model (@langchain/openai, chat completions): bindTools and withStructuredOutput. */
+/** LangChain's OpenAI models (@langchain/openai): the chat model (bindTools, withStructuredOutput) and OpenAIEmbeddings. */
 import { tool } from '@langchain/core/tools';
 import { HumanMessage, ToolMessage } from '@langchain/core/messages';
-import { ChatOpenAI } from '@langchain/openai';
+import { ChatOpenAI, OpenAIEmbeddings } from '@langchain/openai';
 import { z } from 'zod';
-import { print, weather } from './scenario.mjs';
+import { EMBEDDING_TEXTS, print, weather } from './scenario.mjs';
 
 const chat = new ChatOpenAI({
   model: process.env.MODEL_ID,
@@ -13,7 +13,21 @@ const chat = new ChatOpenAI({
   maxRetries: 0,
 });
 
+const embeddings = new OpenAIEmbeddings({
+  model: process.env.MODEL_ID,
+  apiKey: process.env.API_KEY ?? 'unused',
+  configuration: { baseURL: `${process.env.BASE_URL}/v1` },
+  maxRetries: 0,
+});
+
 const scenarios = {
+  /** Indexing documents, then embedding a query: the two calls a LangChain vector store makes. */
+  async embeddings() {
+    const documents = await embeddings.embedDocuments(EMBEDDING_TEXTS);
+    const query = await embeddings.embedQuery(EMBEDDING_TEXTS[0]);
+    return { texts: EMBEDDING_TEXTS, vectors: documents, query };
+  },
+
   async invoke() {
     const message = await chat.invoke('Hello');
     return { text: message.content };

@@ -1,7 +1,7 @@
-/** The `openai` npm package: chat completions, runTools, responses.create and responses.stream. */
+/** The `openai` npm package: chat completions, runTools, responses.create and responses.stream, embeddings.create. */
 import { readFileSync } from 'node:fs';
 import OpenAI from 'openai';
-import { WEATHER_PARAMETERS, print, validator, weather } from './scenario.mjs';
+import { EMBEDDING_TEXTS, WEATHER_PARAMETERS, print, validator, weather } from './scenario.mjs';
 
 const client = new OpenAI({ baseURL: `${process.env.BASE_URL}/v1`, apiKey: process.env.API_KEY ?? 'unused', maxRetries: 0 });
 const model = process.env.MODEL_ID;
@@ -83,6 +83,17 @@ const scenarios = {
       messages: [...messages, first.choices[0].message, { role: 'tool', tool_call_id: call.id, content: '{"saved": true}' }],
     });
     return { name: call.function.name, args, errors: validator(parameters)(args), text: second.choices[0].message.content };
+  },
+
+  /** The SDK's default: it asks for base64 and decodes the float32 bytes itself. */
+  async embeddings() {
+    const response = await client.embeddings.create({ model, input: EMBEDDING_TEXTS });
+    return { texts: EMBEDDING_TEXTS, vectors: response.data.map((item) => Array.from(item.embedding)), indexes: response.data.map((item) => item.index), usage: response.usage };
+  },
+
+  async embeddingsFloatDimensions() {
+    const response = await client.embeddings.create({ model, input: EMBEDDING_TEXTS[0], encoding_format: 'float', dimensions: 8 });
+    return { texts: [EMBEDDING_TEXTS[0]], vectors: response.data.map((item) => item.embedding) };
   },
 };
 

@@ -16,6 +16,9 @@ export function weather(args, calls) {
   return { city: args.city, sky: 'sunny', celsius: 21 };
 }
 
+/** What the embedding scenarios embed (no newlines: LangChain replaces them with spaces by default). */
+export const EMBEDDING_TEXTS = ['hello world', 'the answer is forty two', 'Once upon a time'];
+
 /** Runs the scenario named by the first argument and prints its result (or its error) as one JSON line. */
 export async function print(scenarios) {
   const name = process.argv[2];

@@ -4,9 +4,9 @@
  */
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { generateText, isStepCount, streamText, tool } from 'ai';
+import { embed, embedMany, generateText, isStepCount, streamText, tool } from 'ai';
 import { z } from 'zod';
-import { print, weather } from './scenario.mjs';
+import { EMBEDDING_TEXTS, print, weather } from './scenario.mjs';
 
 const baseURL = `${process.env.BASE_URL}/v1`;
 const apiKey = process.env.API_KEY ?? 'unused';
@@ -37,6 +37,14 @@ async function streamed(model) {
 }
 
 const scenarios = {
+  embedMany: async () => {
+    const result = await embedMany({ model: openai.embedding(id), values: EMBEDDING_TEXTS, maxRetries: 0 });
+    return { texts: EMBEDDING_TEXTS, vectors: result.embeddings, tokens: result.usage.tokens };
+  },
+  embed: async () => {
+    const result = await embed({ model: openai.embedding(id), value: EMBEDDING_TEXTS[0], maxRetries: 0 });
+    return { texts: [EMBEDDING_TEXTS[0]], vectors: [result.embedding] };
+  },
   responsesText: async () => {
     const result = await generateText({ model: openai(id), temperature: 0, prompt: 'Hello' });
     return { text: result.text, reasoning: result.reasoningText, finish: result.finishReason };

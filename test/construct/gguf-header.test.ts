@@ -2,15 +2,18 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { cleanTempDirs, QWEN2_1_5B_METADATA, tempDir } from './fixtures';
 import { readGgufModelInfo } from '../../src/models/gguf-header';
+import { LlmModelKind } from '../../src/models/llm-model-kind';
 import { writeGgufHeaderOnly } from '../gguf';
 
 afterAll(cleanTempDirs);
 
 describe('readGgufModelInfo', () => {
-  test('reads the architecture, the KV cache shape and the trained context, skipping token arrays', () => {
+  test('reads the architecture, the kind, the vocabulary size, the KV cache shape and the trained context, skipping token texts', () => {
     const file = writeGgufHeaderOnly(path.join(tempDir(), 'qwen.gguf'), QWEN2_1_5B_METADATA);
     expect(readGgufModelInfo(file)).toEqual({
       architecture: 'qwen2',
+      kind: LlmModelKind.GENERATION,
+      vocabularySize: 5,
       kvCache: { blockCount: 28, kvHeadCount: 2, keyLength: 128, valueLength: 128 },
       trainedContextLength: 131072,
     });
@@ -34,7 +37,7 @@ describe('readGgufModelInfo', () => {
       'general.architecture': { type: 'string', value: 'mamba' },
       'mamba.block_count': { type: 'u32', value: 64 },
     }, { skipMetadataCheck: true });
-    expect(readGgufModelInfo(file)).toEqual({ architecture: 'mamba', kvCache: undefined, trainedContextLength: undefined });
+    expect(readGgufModelInfo(file)).toEqual({ architecture: 'mamba', kind: LlmModelKind.GENERATION, kvCache: undefined, trainedContextLength: undefined });
   });
 
   test('a file that is not GGUF gets a clear error', () => {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { cleanOutdirs, synthExample, synthWithCarelessFunction } from './example-synth';
-import { DEEPSEEK_R1_MODELS } from '../../examples/deepseek-r1/model-catalog';
+import { DEEPSEEK_R1_MODELS, MODEL_CATALOG } from '../../examples/deepseek-r1/model-catalog';
 
 afterAll(cleanOutdirs);
 
@@ -36,7 +36,7 @@ describe('examples/deepseek-r1', () => {
   });
 
   test('every catalog entry is pinned to a commit and carries a SHA-256', () => {
-    for (const model of Object.values(DEEPSEEK_R1_MODELS)) {
+    for (const model of Object.values(MODEL_CATALOG)) {
       expect(model.url).toMatch(/^https:\/\/huggingface\.co\/[^/]+\/[^/]+\/resolve\/[0-9a-f]{40}\/[^/]+\.gguf$/);
       expect(model.sha256).toMatch(/^[0-9a-f]{64}$/);
     }

@@ -23,8 +23,13 @@ function main(argv: string[]): void {
       info = { path: shaped.path, totalBytes: shaped.layout.totalBytes, dataOffset: shaped.layout.dataOffset };
       break;
     }
+    case 'qwen3-embedding-shaped': {
+      const shaped = ensureModel('qwen3-embedding-shaped', opts);
+      info = { path: shaped.path, totalBytes: shaped.layout.totalBytes, dataOffset: shaped.layout.dataOffset };
+      break;
+    }
     default:
-      throw new Error('usage: cli.ts tiny|scripted|deepseek-r1-shaped [\'<json options>\']');
+      throw new Error('usage: cli.ts tiny|scripted|deepseek-r1-shaped|qwen3-embedding-shaped [\'<json options>\']');
   }
   process.stdout.write(`${JSON.stringify({ ...info, seconds: (Date.now() - started) / 1000 }, null, 2)}\n`);
 }

@@ -7,6 +7,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { EmbeddingShapedModelInfo, EmbeddingShapedModelOptions, planEmbeddingShapedModel, writeEmbeddingShapedModel } from './embedding-shaped-model';
 import { planScriptedModel, ScriptedModelInfo, ScriptedModelOptions } from './scripted-model';
 import { ShapedModelInfo, ShapedModelOptions, planDeepSeekR1ShapedModel, writeDeepSeekR1ShapedModel } from './shaped-model';
 import { TinyModelInfo, TinyModelOptions, writeTinyRandomModel } from './tiny-model';
@@ -52,10 +53,11 @@ export interface EnsureOptions {
 export function ensureModel(kind: 'tiny', opts?: TinyModelOptions & EnsureOptions): TinyModelInfo;
 export function ensureModel(kind: 'scripted', opts: ScriptedModelOptions & EnsureOptions): ScriptedModelInfo;
 export function ensureModel(kind: 'deepseek-r1-shaped', opts?: ShapedModelOptions & EnsureOptions): ShapedModelInfo;
+export function ensureModel(kind: 'qwen3-embedding-shaped', opts?: EmbeddingShapedModelOptions & EnsureOptions): EmbeddingShapedModelInfo;
 export function ensureModel(
-  kind: 'tiny' | 'scripted' | 'deepseek-r1-shaped',
-  opts: (TinyModelOptions | ScriptedModelOptions | ShapedModelOptions) & EnsureOptions = {},
-): TinyModelInfo | ScriptedModelInfo | ShapedModelInfo {
+  kind: 'tiny' | 'scripted' | 'deepseek-r1-shaped' | 'qwen3-embedding-shaped',
+  opts: (TinyModelOptions | ScriptedModelOptions | ShapedModelOptions | EmbeddingShapedModelOptions) & EnsureOptions = {},
+): TinyModelInfo | ScriptedModelInfo | ShapedModelInfo | EmbeddingShapedModelInfo {
   const { dir = DEFAULT_FIXTURE_DIR, ...modelOpts } = opts;
   const file = cachedPath(kind, modelOpts, dir);
   const exists = fs.existsSync(file);
@@ -73,6 +75,12 @@ export function ensureModel(
     case 'deepseek-r1-shaped': {
       if (exists) return { path: file, layout: planDeepSeekR1ShapedModel(modelOpts as ShapedModelOptions).layout };
       const info = writeDeepSeekR1ShapedModel(file, modelOpts as ShapedModelOptions);
+      removeStale(file);
+      return info;
+    }
+    case 'qwen3-embedding-shaped': {
+      if (exists) return { path: file, layout: planEmbeddingShapedModel(modelOpts as EmbeddingShapedModelOptions).layout };
+      const info = writeEmbeddingShapedModel(file, modelOpts as EmbeddingShapedModelOptions);
       removeStale(file);
       return info;
     }

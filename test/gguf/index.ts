@@ -10,6 +10,14 @@ export {
   DEEPSEEK_R1_DISTILL_QWEN_1_5B_VOCAB_SIZE,
 } from './shaped-model';
 export type { ShapedModelInfo, ShapedModelOptions } from './shaped-model';
+export {
+  writeEmbeddingShapedModel,
+  planEmbeddingShapedModel,
+  QWEN3_EMBEDDING_0_6B_SHAPE,
+  QWEN3_EMBEDDING_0_6B_VOCAB_SIZE,
+} from './embedding-shaped-model';
+export type { EmbeddingShapedModelInfo, EmbeddingShapedModelOptions } from './embedding-shaped-model';
+export { PoolingType } from './qwen2-gguf';
 export { ensureModel, DEFAULT_FIXTURE_DIR } from './ensure-model';
 export type { ChatMessage } from './chat-prompt';
 export { runNodeLlama } from './run-node-llama';

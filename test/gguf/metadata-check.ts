@@ -36,6 +36,11 @@ export function validateLlamaCppKeys(w: GgufWriter): void {
   const kvHeads = w.get(`${arch}.attention.head_count_kv`);
   if (kvHeads?.type === 'u32' && heads % kvHeads.value !== 0) throw new Error('head_count must be a multiple of head_count_kv');
 
+  const pooling = w.get(`${arch}.pooling_type`);
+  if (pooling !== undefined && (pooling.type !== 'u32' || pooling.value > 4)) {
+    throw new Error(`${arch}.pooling_type must be a u32 from 0 to 4 (llama_pooling_type)`);
+  }
+
   const model = need(w, 'tokenizer.ggml.model', 'string');
   const tokens = need(w, 'tokenizer.ggml.tokens', 'string[]');
   if (tokens.length === 0) throw new Error('empty vocabulary');

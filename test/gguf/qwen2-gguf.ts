@@ -23,6 +23,15 @@ export interface Qwen2Shape {
   readonly rmsEpsilon?: number;
 }
 
+/** GGUF `{arch}.pooling_type` values (llama.cpp's llama_pooling_type). */
+export enum PoolingType {
+  NONE = 0,
+  MEAN = 1,
+  CLS = 2,
+  LAST = 3,
+  RANK = 4,
+}
+
 /** What a tensor is for, so a builder can decide its type and contents. */
 export type Qwen2TensorRole =
   | 'token_embd'
@@ -56,11 +65,20 @@ export interface Qwen2Build {
   readonly withOutputBias?: boolean;
   /** `tokenizer.chat_template`. @default DeepSeek-R1-Distill-Qwen's template */
   readonly chatTemplate?: string;
+  /**
+   * `qwen2.pooling_type` (llama.cpp's llama_pooling_type): set, it makes a decoder embedding model such as
+   * Qwen3-Embedding (which sets 3, last token). @default - not written (a generation model)
+   */
+  readonly poolingType?: PoolingType;
+  /** `tokenizer.ggml.add_eos_token`: the tokenizer ends every input with EOS (last-token pooling reads it). @default false */
+  readonly addEosToken?: boolean;
+  /** Leaves `output.weight` out: llama.cpp then reuses `token_embd.weight` (tied embeddings, as small embedding models ship). @default false */
+  readonly tiedOutput?: boolean;
   readonly tensor: (req: Qwen2TensorRequest) => { type: GgmlType; data: TensorData };
 }
 
 /** The tensors llama.cpp's qwen2 loader asks for, in the order convert_hf_to_gguf writes them. */
-export function qwen2Tensors(shape: Qwen2Shape, vocabSize: number, withOutputBias = false): Qwen2TensorRequest[] {
+export function qwen2Tensors(shape: Qwen2Shape, vocabSize: number, withOutputBias = false, tiedOutput = false): Qwen2TensorRequest[] {
   const e = shape.embeddingLength;
   const headDim = e / shape.headCount;
   const kv = headDim * shape.headCountKv;
@@ -84,7 +102,7 @@ export function qwen2Tensors(shape: Qwen2Shape, vocabSize: number, withOutputBia
     );
   }
   out.push({ name: 'output_norm.weight', dims: [e], role: 'norm', layer: -1 });
-  out.push({ name: 'output.weight', dims: [e, vocabSize], role: 'output', layer: -1 });
+  if (!tiedOutput) out.push({ name: 'output.weight', dims: [e, vocabSize], role: 'output', layer: -1 });
   if (withOutputBias) out.push({ name: 'output.bias', dims: [vocabSize], role: 'output_bias', layer: -1 });
   return out;
 }
@@ -104,6 +122,7 @@ export function qwen2Writer(build: Qwen2Build): GgufWriter {
   w.set('qwen2.attention.head_count_kv', { type: 'u32', value: shape.headCountKv });
   w.set('qwen2.rope.freq_base', { type: 'f32', value: shape.ropeFreqBase ?? 10000 });
   w.set('qwen2.attention.layer_norm_rms_epsilon', { type: 'f32', value: shape.rmsEpsilon ?? 1e-6 });
+  if (build.poolingType !== undefined) w.set('qwen2.pooling_type', { type: 'u32', value: build.poolingType });
   w.set('tokenizer.ggml.model', { type: 'string', value: 'gpt2' });
   w.set('tokenizer.ggml.pre', { type: 'string', value: 'deepseek-r1-qwen' });
   w.set('tokenizer.ggml.tokens', { type: 'string[]', value: vocab.tokens });
@@ -113,9 +132,9 @@ export function qwen2Writer(build: Qwen2Build): GgufWriter {
   w.set('tokenizer.ggml.eos_token_id', { type: 'u32', value: vocab.eosId });
   w.set('tokenizer.ggml.padding_token_id', { type: 'u32', value: vocab.eosId });
   w.set('tokenizer.ggml.add_bos_token', { type: 'bool', value: true });
-  w.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: false });
+  w.set('tokenizer.ggml.add_eos_token', { type: 'bool', value: build.addEosToken ?? false });
   w.set('tokenizer.chat_template', { type: 'string', value: build.chatTemplate ?? DEEPSEEK_R1_DISTILL_CHAT_TEMPLATE });
-  for (const req of qwen2Tensors(shape, vocab.tokens.length, build.withOutputBias)) {
+  for (const req of qwen2Tensors(shape, vocab.tokens.length, build.withOutputBias, build.tiedOutput)) {
     const { type, data } = build.tensor(req);
     if (req.dims.length === 1 && type !== GgmlType.F32) throw new Error(`${req.name}: 1-D tensors must be F32`);
     w.addTensor({ name: req.name, dims: req.dims, type, data });

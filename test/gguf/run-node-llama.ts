@@ -18,7 +18,9 @@ export type NodeLlamaCheck =
   | ({ op: 'chat'; messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }>; thoughtTokens?: number } & Sampling)
   | { op: 'chatPrompt'; messages: Array<{ role: 'system' | 'user' | 'assistant'; content: string }> }
   | ({ op: 'completion'; prompt: string } & Sampling)
-  | { op: 'tokenize'; text: string; special?: boolean };
+  | { op: 'tokenize'; text: string; special?: boolean }
+  /** `getEmbeddingFor` on an embedding context of its own: raw vectors, and each input's length with BOS/EOS. */
+  | { op: 'embed'; inputs: ReadonlyArray<string | readonly number[]>; contextSize?: number; batchSize?: number };
 
 export interface NodeLlamaJob {
   readonly modelPath: string;

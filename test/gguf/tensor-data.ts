@@ -86,3 +86,31 @@ export function randomQ4_0(dims: readonly number[], seed: number, scale: number)
     }
   };
 }
+
+/**
+ * Random Q8_0 blocks written directly (random int8 values, one fixed scale): the quantization of small
+ * embedding models (Qwen3-Embedding-0.6B ships as Q8_0) at the cost of a PRNG pass. Values are q * scale.
+ */
+export function randomQ8_0(dims: readonly number[], seed: number, scale: number): TensorData {
+  const total = tensorBytes(GgmlType.Q8_0, dims);
+  const blockBytes = 2 + QK;
+  const blocksPerChunk = Math.floor(CHUNK / blockBytes);
+  const scaleBits = toFloat16Bits(scale);
+  return function* () {
+    const rng = new XorShift32(seed);
+    const words = new Uint32Array(Math.ceil((blocksPerChunk * blockBytes) / 4));
+    const bytes = Buffer.from(words.buffer);
+    for (let left = total; left > 0; ) {
+      const n = Math.min(left, blocksPerChunk * blockBytes);
+      const nWords = Math.ceil(n / 4);
+      for (let i = 0; i < nWords; i++) words[i] = rng.nextU32();
+      for (let at = 0; at < n; at += blockBytes) {
+        bytes[at] = scaleBits & 0xff;
+        bytes[at + 1] = scaleBits >>> 8;
+      }
+      // reusing the buffer is safe: GgufWriter consumes each chunk before asking for the next
+      yield bytes.subarray(0, n);
+      left -= n;
+    }
+  };
+}

@@ -5,7 +5,7 @@
  * turn marker, so a generation always runs to its max tokens.
  */
 import { GgmlType } from './ggml-types';
-import { qwen2Writer } from './qwen2-gguf';
+import { PoolingType, qwen2Writer } from './qwen2-gguf';
 import { TokenType } from './special-tokens';
 import { filled, fromValues, randomValues, zeros } from './tensor-data';
 import { buildVocabulary } from './vocabulary';
@@ -17,6 +17,10 @@ export interface TinyModelOptions {
   readonly seed?: number;
   /** `tokenizer.chat_template`. @default DeepSeek-R1-Distill-Qwen's template */
   readonly chatTemplate?: string;
+  /** Makes it an embedding model (`qwen2.pooling_type`), like Qwen3-Embedding (LAST). @default - a generation model */
+  readonly poolingType?: PoolingType;
+  /** `tokenizer.ggml.add_eos_token`. @default false */
+  readonly addEosToken?: boolean;
 }
 
 export interface TinyModelInfo {
@@ -39,6 +43,8 @@ export function writeTinyRandomModel(path: string, opts: TinyModelOptions = {}):
     fileType: 7,
     withOutputBias: true,
     chatTemplate: opts.chatTemplate,
+    poolingType: opts.poolingType,
+    addEosToken: opts.addEosToken,
     tensor: (req) => {
       const count = req.dims.reduce((a, b) => a * b, 1);
       const s = seed * 1000 + ++salt;

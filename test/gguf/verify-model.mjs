@@ -92,6 +92,21 @@ for (const check of job.checks) {
     results.push({ op: 'chatPrompt', tokens: Array.from(tokens), text: contextText.toString() });
   } else if (check.op === 'tokenize') {
     results.push({ op: 'tokenize', tokens: Array.from(model.tokenize(check.text, check.special ?? false)) });
+  } else if (check.op === 'embed') {
+    // node-llama-cpp's own embedding: one embedding context, one getEmbeddingFor per input (raw, not normalized).
+    const embedding = await model.createEmbeddingContext({
+      contextSize: check.contextSize ?? job.contextSize ?? 2048,
+      batchSize: check.batchSize,
+      threads: job.threads ?? 1,
+    });
+    const vectors = [];
+    const lengths = [];
+    for (const input of check.inputs) {
+      lengths.push(embedding.calculateInputLength(input));
+      vectors.push(Array.from((await embedding.getEmbeddingFor(input)).vector));
+    }
+    await embedding.dispose();
+    results.push({ op: 'embed', vectors, lengths, dimensions: model.embeddingVectorSize });
   } else if (check.op === 'info') {
     results.push({
       op: 'info',

@@ -372,7 +372,7 @@ describe('GET routes', () => {
     expect(list.status).toBe(200);
     expect(list.json).toEqual({
       object: 'list',
-      data: [{ id: MODEL_ID, object: 'model', created: expect.any(Number), owned_by: 'llm-function-url' }],
+      data: [{ id: MODEL_ID, object: 'model', created: expect.any(Number), owned_by: 'llm-function-url', capabilities: ['generation'] }],
     });
     const one = await call(server.url, `/v1/models/${encodeURIComponent(MODEL_ID)}`);
     expect(one.json).toEqual(list.json.data[0]);

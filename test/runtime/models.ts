@@ -1,5 +1,5 @@
 /** The generated GGUF files the runtime tests serve (cached across test files by test/gguf). */
-import { ensureModel } from '../gguf';
+import { ensureModel, PoolingType } from '../gguf';
 
 /** Greedy decoding answers every chat with exactly this reasoning and this answer. */
 export const scriptedModel = () => ensureModel('scripted', {
@@ -96,3 +96,12 @@ export const personModel = () => ensureModel('scripted', {
     '{\n\t"home": {"street": "Rue de Rivoli", "zip": "75001"},\n\t"work": {"street": "Quai Branly", "zip": "75007"},\n\t"favourite": "blue",\n' +
     '\t"items": [{"name": "umbrella", "qty": 1}],\n\t"mode": "fast",\n\t"version": 2,\n\t"backup": null\n}', '\n\n\n\n'],
 });
+
+/**
+ * A decoder embedding model like Qwen3-Embedding (random weights): last-token pooling, EOS appended to every
+ * input. Its vectors are whatever node-llama-cpp computes; the tests compare the server with that.
+ */
+export const embeddingModel = () => ensureModel('tiny', { poolingType: PoolingType.LAST, addEosToken: true });
+
+/** Mean pooling: the vector averages every token, so an input must be evaluated in one batch. */
+export const meanPoolingModel = () => ensureModel('tiny', { poolingType: PoolingType.MEAN, seed: 2 });

@@ -136,6 +136,11 @@ export class Engine {
     return this.sequences.slots[0].chat.chatWrapper;
   }
 
+  /** The loaded weights: embedding contexts share them when a generation model also embeds (LLM_EMBEDDINGS). */
+  get llamaModel(): LlamaModel {
+    return this.model;
+  }
+
   get chatWrapperName(): string {
     return this.chatWrapper.wrapperName;
   }

@@ -12,6 +12,7 @@ export interface RequestRecord {
   durationMs: number;
   errorCode?: string;
   generation?: GenerationRecord;
+  embedding?: EmbeddingRecord;
   /** Only when LLM_LOG_PROMPTS=true. */
   prompt?: unknown;
   response?: string;
@@ -41,6 +42,31 @@ export interface GenerationRecord {
   sequenceId?: number;
 }
 
+/** What a /v1/embeddings request evaluated. */
+export interface EmbeddingRecord {
+  inputs: number;
+  /** Inputs evaluated (fewer than `inputs` when a disconnect, the deadline or a shutdown cut the run). */
+  embedded: number;
+  /** Tokens evaluated, BOS/EOS included (usage.prompt_tokens). */
+  tokens: number;
+  /** Inputs cut to fit the context (truncation opted into). */
+  truncated: number;
+  dimensions: number;
+  encodingFormat: string;
+  /** What cut the run, if anything: disconnect, deadline, time_limit, shutdown. */
+  stoppedBy?: string;
+  queueMs: number;
+  /** From the moment the request got the model to the last vector. */
+  embeddingMs: number;
+}
+
+const EMBEDDING_METRICS = [
+  { Name: 'EmbeddingInputs', Unit: 'Count' },
+  { Name: 'EmbeddingTokens', Unit: 'Count' },
+  { Name: 'EmbeddingsPerSecond', Unit: 'Count/Second' },
+  { Name: 'EmbeddingDuration', Unit: 'Milliseconds' },
+] as const;
+
 const METRICS = [
   { Name: 'TimeToFirstToken', Unit: 'Milliseconds' },
   { Name: 'TokensPerSecond', Unit: 'Count/Second' },
@@ -57,12 +83,16 @@ const round = (value: number, digits = 1): number => Number(value.toFixed(digits
  * log ingestion turns them into metrics with no agent and no API call.
  */
 export function logRequest(record: RequestRecord, namespace: string, functionName: string): void {
-  const { generation, ...rest } = record;
+  const { generation, embedding, ...rest } = record;
   const base = {
     event: 'request',
     ...rest,
     durationMs: round(record.durationMs),
   };
+  if (embedding !== undefined) {
+    logEmbedding(base, embedding, namespace, functionName);
+    return;
+  }
   if (generation === undefined) {
     log(base);
     return;
@@ -99,5 +129,35 @@ export function logRequest(record: RequestRecord, namespace: string, functionNam
     reasoningTokens: generation.reasoningTokens,
     promptTokensEvaluated: generation.promptTokensEvaluated,
     sequenceId: generation.sequenceId,
+  });
+}
+
+/** An embeddings request's line: inputs and tokens per request and embeddings per second as EMF metrics. */
+function logEmbedding(base: Record<string, unknown>, embedding: EmbeddingRecord, namespace: string, functionName: string): void {
+  const seconds = embedding.embeddingMs / 1000;
+  const metrics: Record<string, number> = {
+    EmbeddingInputs: embedding.inputs,
+    EmbeddingTokens: embedding.tokens,
+    EmbeddingDuration: round(embedding.embeddingMs),
+  };
+  if (embedding.embedded > 0 && seconds > 0) metrics.EmbeddingsPerSecond = round(embedding.embedded / seconds, 2);
+  log({
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [{
+        Namespace: namespace,
+        Dimensions: [['FunctionName']],
+        Metrics: EMBEDDING_METRICS.filter((metric) => metrics[metric.Name] !== undefined),
+      }],
+    },
+    FunctionName: functionName,
+    ...metrics,
+    ...base,
+    embedded: embedding.embedded,
+    truncated: embedding.truncated,
+    dimensions: embedding.dimensions,
+    encodingFormat: embedding.encodingFormat,
+    stoppedBy: embedding.stoppedBy,
+    queueMs: round(embedding.queueMs),
   });
 }

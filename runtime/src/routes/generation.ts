@@ -130,7 +130,10 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
   const { config } = app;
   // The body may have been read while the server began shutting down: the model may be gone.
   if (app.state !== 'ready') throw notReady(app.state);
-  const engine = app.engine!;
+  const engine = app.engine;
+  if (engine === undefined) {
+    throw invalidRequest(`'${app.modelId}' is an embedding model: it answers POST /v1/embeddings only, not text generation.`, 'model', 'model_not_supported');
+  }
 
   const stops = new GenerationStops(scope);
   let release: Release | undefined;

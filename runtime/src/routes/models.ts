@@ -4,8 +4,14 @@ import type { RequestScope } from './request-scope.js';
 
 const OWNER = 'llm-function-url';
 
+/**
+ * OpenAI's model object, plus `capabilities`: which kind of route answers, "generation" (chat, completions,
+ * responses, /) and/or "embeddings" (/v1/embeddings), so a client can tell an embedding model from a chat model.
+ */
 function modelObject(scope: RequestScope) {
-  return { id: scope.app.modelId!, object: 'model', created: scope.app.readyAt, owned_by: OWNER };
+  const { app } = scope;
+  const capabilities = [...(app.engine !== undefined ? ['generation'] : []), ...(app.embeddings !== undefined ? ['embeddings'] : [])];
+  return { id: app.modelId!, object: 'model', created: app.readyAt, owned_by: OWNER, capabilities };
 }
 
 /** GET /v1/models: the one model this server holds. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App } from '../app.js';
 import type { InvocationContext } from '../http/invocation-context.js';
-import type { GenerationRecord } from '../observability/request-metrics.js';
+import type { EmbeddingRecord, GenerationRecord } from '../observability/request-metrics.js';
 
 /** One request as the handlers see it, and what its log line will say. */
 export interface RequestScope {
@@ -18,6 +18,7 @@ export interface RequestScope {
   restored?: boolean;
   errorCode?: string;
   generation?: GenerationRecord;
+  embedding?: EmbeddingRecord;
   loggedPrompt?: unknown;
   loggedResponse?: string;
   loggedReasoning?: string;

@@ -7,7 +7,7 @@ import type { RequestScope } from '../routes/request-scope.js';
 
 /**
  * POST {AWS_LWA_SNAPSTART_BEFORE_CHECKPOINT_PATH}: the Web Adapter calls it once the server is ready and
- * before Lambda takes the snapshot. One short generation allocates what the first request would otherwise
+ * before Lambda takes the snapshot. One short generation (or embedding) allocates what the first request would otherwise
  * allocate, so every environment restored from the snapshot starts warm. Calling it again warms again.
  */
 export async function beforeCheckpoint(scope: RequestScope): Promise<void> {
@@ -23,7 +23,8 @@ export async function beforeCheckpoint(scope: RequestScope): Promise<void> {
     const release = await admission.catch(() => undefined);
     if (release === undefined) throw notReady('stopping');
     try {
-      warmUpTokens = await app.engine!.warmUp(stops.signal);
+      // Whatever the model serves: the generation engine, the embedding contexts, or both.
+      warmUpTokens = (await app.engine?.warmUp(stops.signal) ?? 0) + (await app.embeddings?.warmUp(stops.signal) ?? 0);
     } finally {
       release();
     }
