@@ -58,3 +58,17 @@ export interface BatchingOptionSample {
 export function measureBatchingOptions(options: ProbeOptions): Promise<BatchingOptionSample[]> {
   return jsonLines('batching-options.mjs', { model: options.modelPath, threads: options.threads, streams: options.streams, rounds: options.rounds });
 }
+
+/** One variant and round of lone-stream.mjs: a single generation, nothing else running. */
+export interface LoneStreamSample {
+  readonly variant: string;
+  readonly sequences: number;
+  readonly gated: boolean;
+  readonly flashAttention: boolean;
+  readonly round: number;
+  readonly decodeTokensPerSecond: number;
+}
+
+export function measureLoneStream(options: ProbeOptions): Promise<LoneStreamSample[]> {
+  return jsonLines('lone-stream.mjs', { model: options.modelPath, threads: options.threads, streams: options.streams, rounds: options.rounds });
+}

@@ -10,7 +10,7 @@ import { buildRuntimeAt } from './baseline-runtime';
 import { benchmarkModel } from './bench-model';
 import { CpuShare } from './cpu-share';
 import { postStreamed } from './http-client';
-import { BatchingOptionSample, measureBatchComposition, measureBatchingOptions } from './library-probes';
+import { BatchingOptionSample, measureBatchComposition, measureBatchingOptions, measureLoneStream } from './library-probes';
 import { buildLlamaCppTool } from './llama-cpp-build';
 import { LlamaServerProcess } from './llama-server-process';
 import { describeMachine } from './machine';
@@ -63,6 +63,9 @@ async function main(): Promise<void> {
     log(`  ${sample.gated ? 'with' : 'without'} the gate: ${sample.tokensPerDecode.toFixed(2)} tokens and ${sample.passesPerDecode.toFixed(2)} passes ` +
       `per decode, ${sample.steadyTokensPerSecond.toFixed(1)} tok/s`);
   }
+  log(`a lone stream: a context of 1 sequence against ${options.parallel}, without and with the step gate, and with flash attention`);
+  const lone = await measureLoneStream({ modelPath: model.path, threads: options.threads, streams: options.parallel, rounds: 6 });
+  for (const sample of lone) log(`  ${sample.variant}: ${sample.decodeTokensPerSecond.toFixed(1)} tok/s`);
   let batching: BatchingOptionSample[] = [];
   if (options.batchingOptions) {
     log('batching options: node-llama-cpp\'s batch size, prioritization and flash attention, with the step gate');
@@ -154,6 +157,7 @@ async function main(): Promise<void> {
         arms: arms.map((arm) => arm.name),
       },
       composition,
+      lone,
       batching,
       runs: [...runs.values()],
     };
