@@ -138,6 +138,12 @@ project.addTask('bench:prefix', {
   exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-prefix-bench.ts',
 });
 
+project.addTask('bench:parallel', {
+  description: 'Concurrent streams (LLM_PARALLEL) against llama.cpp\'s own llama-server -np N (--llama-server PATH|build) and today\'s server on the 1.5B-shaped model',
+  exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-parallel-bench.ts',
+  receiveArgs: true,
+});
+
 project.addTask('bench:embeddings', {
   description: 'Embeddings per second for batches of 1, 16 and 128 short inputs: the server against raw node-llama-cpp (two contexts, one context) on a Qwen3-Embedding-0.6B-shaped model',
   exec: 'npm --prefix runtime run build && ts-node --project tsconfig.dev.json test/bench/run-embeddings-bench.ts',

@@ -307,6 +307,16 @@ export class LlmFunctionUrl extends Construct implements iam.IGrantable, ec2.ICo
   }
 
   /**
+   * Context sequences generating at once, as each request found them when it started (itself included): at
+   * most the runtime's LLM_PARALLEL, 1 on per-request Lambda.
+   *
+   * @default - maximum over 5 minutes
+   */
+  public metricSequencesInUse(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.runtimeMetric(RuntimeMetric.SEQUENCES_IN_USE, 'Maximum', props);
+  }
+
+  /**
    * Lambda's count of failed invocations.
    *
    * @default - sum over 5 minutes

@@ -108,6 +108,8 @@ export const RuntimeMetric = {
   COMPLETION_TOKENS: 'CompletionTokens',
   PROMPT_TOKENS: 'PromptTokens',
   GENERATION_DURATION: 'GenerationDuration',
+  /** Context sequences generating when the request started, itself included (LLM_PARALLEL). */
+  SEQUENCES_IN_USE: 'SequencesInUse',
 } as const;
 
 /** EMF metric names of a /v1/embeddings request (same namespace and dimension). */

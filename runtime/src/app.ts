@@ -30,7 +30,7 @@ export class App {
   checkpointedAt?: number;
 
   constructor(readonly config: Config) {
-    this.gate = new GenerationGate(config.queueSize);
+    this.gate = new GenerationGate(config.queueSize, config.parallel);
   }
 
   /**

@@ -12,6 +12,7 @@ const FLAGS = {
   'context-size': { env: 'LLM_CONTEXT_SIZE', help: 'context size in tokens (default 4096)' },
   threads: { env: 'LLM_THREADS', help: 'CPU threads (default: all visible CPUs)' },
   'max-tokens': { env: 'LLM_MAX_TOKENS', help: 'cap on max_tokens (default 2048)' },
+  parallel: { env: 'LLM_PARALLEL', help: 'generations decoded at once, 1-64 (default 1; the KV cache grows as many times)' },
   'api-key': { env: 'LLM_API_KEY', help: 'require "Authorization: Bearer <key>"' },
   'model-id': { env: 'LLM_MODEL_ID', help: 'model id reported by the API' },
   'web-ui': { env: 'LLM_WEB_UI', help: 'serve the chat page at / (default true; "false" turns it off)' },

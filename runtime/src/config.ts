@@ -27,7 +27,7 @@ export const ENV_VARS: readonly EnvVarDoc[] = [
   { name: 'LLM_MODEL_ID', default: 'the model file name without .gguf', description: 'Model id reported by /v1/models and in every response.' },
   { name: 'LLM_CONTEXT_SIZE', default: '4096', description: 'Context size in tokens (prompt + answer). llama.cpp rounds it up to a multiple of 256; the effective size is logged at start.' },
   { name: 'LLM_THREADS', default: 'os.availableParallelism()', description: 'CPU threads used to evaluate the model.' },
-  { name: 'LLM_PARALLEL', default: '1', description: 'Generations decoded at once (1-64), each holding a sequence with a KV cache of its own of LLM_CONTEXT_SIZE tokens. The construct sets it to managedInstances.maxConcurrency on Lambda Managed Instances.' },
+  { name: 'LLM_PARALLEL', default: '1', description: 'Generations decoded at once (1-64), each holding a context sequence with a KV cache of its own of LLM_CONTEXT_SIZE tokens (the KV cache grows this many times), decoded together in one batch; LLM_QUEUE_SIZE more may wait. The construct sets it to managedInstances.maxConcurrency on Lambda Managed Instances.' },
   { name: 'LLM_MAX_TOKENS', default: '2048', description: 'Upper bound for max_tokens / max_completion_tokens, and the value used when a request gives none.' },
   { name: 'LLM_MAX_GENERATION_SECONDS', default: '0', description: 'Wall-clock cap per generation in seconds (0 = no cap); a capped answer ends with finish_reason "length".' },
   { name: 'LLM_DEADLINE_MARGIN_MS', default: '1500', description: 'Stop generating this long before the Lambda invocation deadline (x-amzn-lambda-context), so the answer so far can still be sent.' },

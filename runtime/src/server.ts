@@ -38,7 +38,7 @@ async function loadModel(app: App, startedAt: number): Promise<void> {
   } else {
     engine = await Engine.load({
       llama: bindings, modelPath, contextSize: config.contextSize, threads: config.threads, useMmap: config.useMmap,
-      isolateRequests: config.isolateRequests,
+      isolateRequests: config.isolateRequests, parallel: config.parallel,
     });
     weightsMs = engine.loadTimings.weightsMs;
     if (config.embeddings) app.embeddings = await EmbeddingEngine.create({ ...embeddingOptions, model: engine.llamaModel, ownsModel: false });
@@ -57,12 +57,19 @@ async function loadModel(app: App, startedAt: number): Promise<void> {
     contextSize: engine?.contextSize ?? app.embeddings?.contextSize,
     requestedContextSize: config.contextSize,
     threads: config.threads,
+    parallel: engine?.parallel,
+    // LLM_CONTEXT_SIZE is per sequence: every sequence has its own part of the KV cache.
+    kvCacheTokens: engine !== undefined ? engine.contextSize * engine.parallel : undefined,
     chatWrapper: engine?.chatWrapperName,
     ...(app.embeddings !== undefined ? {
       embeddingContexts: app.embeddings.contextCount, embeddingContextSize: app.embeddings.contextSize,
       embeddingBatchSize: app.embeddings.batchSize, embeddingDimensions: app.embeddings.dimensions,
     } : {}),
     sinceStartMs: Math.round(performance.now() - startedAt),
+    ...(engine !== undefined && engine.parallel > 1 ? {
+      message: `${engine.parallel} generations at once, each on a sequence of ${engine.contextSize} tokens: the KV cache holds ` +
+        `${engine.contextSize * engine.parallel} tokens, ${engine.parallel} times what one sequence needs`,
+    } : {}),
   });
 }
 
@@ -114,6 +121,7 @@ export async function main(): Promise<void> {
     maxGenerationSeconds: config.maxGenerationSeconds,
     deadlineMarginMs: config.deadlineMarginMs,
     queueSize: config.queueSize,
+    parallel: config.parallel,
     maxBodyBytes: config.maxBodyBytes,
     requestTimeoutSeconds: config.requestTimeoutSeconds,
     allowedOrigins: config.allowedOrigins,

@@ -24,6 +24,12 @@ export interface StreamedResult {
   readonly finishReason: string | undefined;
   /** The answer text (chat `delta.content` pieces), as a client would show it. */
   readonly content: string;
+  /** Completions: the generated text (`text` pieces). */
+  readonly text: string;
+  /** Request written to each SSE event that carries generated text. */
+  readonly textEventMs: readonly number[];
+  /** llama.cpp's server: its own count of generated tokens (`timings.predicted_n` of the last event). */
+  readonly predictedTokens?: number;
 }
 
 // One keep-alive connection, as the Lambda Web Adapter keeps to the server inside the function.
@@ -34,14 +40,14 @@ function header(response: http.IncomingMessage, name: string): string | undefine
   return Array.isArray(value) ? value[0] : value;
 }
 
-function post(port: number, path: string, body: unknown): http.ClientRequest {
+function post(port: number, path: string, body: unknown, via: http.Agent = agent): http.ClientRequest {
   const payload = Buffer.from(JSON.stringify(body));
   const request = http.request({
     host: '127.0.0.1',
     port,
     path,
     method: 'POST',
-    agent,
+    agent: via,
     headers: { 'content-type': 'application/json', 'content-length': payload.length },
   });
   request.end(payload);
@@ -86,11 +92,16 @@ export function postBuffered(port: number, path: string, body: unknown): Promise
   });
 }
 
-/** Reads an OpenAI-style SSE stream, timing the first and last events that carry generated text. */
-export function postStreamed(port: number, path: string, body: unknown): Promise<StreamedResult> {
+/**
+ * Reads an OpenAI-style SSE stream, timing the first and last events that carry generated text. Concurrent
+ * streams need an agent of their own (the default one keeps a single connection); `onText` sees each event
+ * that carries text (its index), while the stream runs.
+ */
+export function postStreamed(port: number, path: string, body: unknown, via: http.Agent = agent,
+  onText?: (index: number) => void): Promise<StreamedResult> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const request = post(port, path, body);
+    const request = post(port, path, body, via);
     request.on('response', (response) => {
       const firstByteMs = performance.now() - started;
       let pending = '';
@@ -100,6 +111,9 @@ export function postStreamed(port: number, path: string, body: unknown): Promise
       let usage: StreamedResult['usage'];
       let finishReason: string | undefined;
       let content = '';
+      let text = '';
+      const textEventMs: number[] = [];
+      let predictedTokens: number | undefined;
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => {
         const now = performance.now() - started;
@@ -115,6 +129,7 @@ export function postStreamed(port: number, path: string, body: unknown): Promise
             let parsed: any;
             try { parsed = JSON.parse(data); } catch { continue; }
             if (parsed.usage) usage = parsed.usage;
+            if (typeof parsed.timings?.predicted_n === 'number') predictedTokens = parsed.timings.predicted_n;
             if (parsed.response !== undefined && typeof parsed.response === 'string' && parsed.response) {
               // The seed route's stream shape, in case it is measured.
               if (Number.isNaN(ttftMs)) ttftMs = now;
@@ -123,11 +138,14 @@ export function postStreamed(port: number, path: string, body: unknown): Promise
             }
             for (const choice of parsed.choices ?? []) {
               content += choice.delta?.content ?? '';
-              const text = choice.text ?? choice.delta?.content ?? choice.delta?.reasoning_content ?? '';
-              if (text) {
+              text += typeof choice.text === 'string' ? choice.text : '';
+              const piece = choice.text ?? choice.delta?.content ?? choice.delta?.reasoning_content ?? '';
+              if (piece) {
                 if (Number.isNaN(ttftMs)) ttftMs = now;
                 lastTextMs = now;
                 textEvents += 1;
+                textEventMs.push(now);
+                onText?.(textEvents - 1);
               }
               if (choice.finish_reason) finishReason = choice.finish_reason;
             }
@@ -146,6 +164,9 @@ export function postStreamed(port: number, path: string, body: unknown): Promise
           usage,
           finishReason,
           content,
+          text,
+          textEventMs,
+          predictedTokens,
         });
       });
       response.on('error', reject);

@@ -13,6 +13,8 @@ export interface ServerOptions {
   readonly maxTokens: number;
   /** Extra environment (e.g. LLM_MAX_GENERATION_SECONDS for the thread sweep). */
   readonly env?: Record<string, string>;
+  /** Another build of the server (e.g. the main branch's, for a same-run baseline); default: this checkout's. */
+  readonly entry?: string;
 }
 
 /** One EMF line the server logs per request: the fields the benchmark reads. */
@@ -36,7 +38,7 @@ export class ServerProcess {
     // Only the variables this run sets: a developer's own LLM_* settings (an API key, say) must not leak in.
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('LLM_')));
     const startedAt = performance.now();
-    const child = spawn(process.execPath, [SERVER_ENTRY], {
+    const child = spawn(process.execPath, [options.entry ?? SERVER_ENTRY], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...inherited,

@@ -24,6 +24,7 @@ describe('metrics', () => {
       [construct.metricCompletionTokens(), 'CompletionTokens', 'Sum'],
       [construct.metricPromptTokens(), 'PromptTokens', 'Sum'],
       [construct.metricGenerationDuration(), 'GenerationDuration', 'Average'],
+      [construct.metricSequencesInUse(), 'SequencesInUse', 'Maximum'],
     ];
     for (const [metric, metricName, statistic] of cases) {
       expect(metric.namespace).toBe('LlmFunctionUrl');

@@ -53,6 +53,8 @@ describe('the environment variables', () => {
     ['LLM_THREADS', '0'],
     ['LLM_MAX_TOKENS', '1.5'],
     ['LLM_QUEUE_SIZE', 'none'],
+    ['LLM_PARALLEL', '0'],
+    ['LLM_PARALLEL', '65'],
     ['LLM_MAX_BODY_BYTES', '10'],
     ['LLM_REQUEST_TIMEOUT_SECONDS', '0'],
     ['LLM_REQUEST_TIMEOUT_SECONDS', '3601'],

@@ -1,14 +1,16 @@
 import {
-  getLlama, LlamaChat, LlamaCompletion, LlamaLogLevel, TokenBias,
-  type ChatHistoryItem, type Llama, type LlamaChatResponseChunk, type LlamaContext,
+  getLlama, LlamaLogLevel, TokenBias,
+  type ChatHistoryItem, type ChatWrapper, type Llama, type LlamaChatResponseChunk, type LlamaContext,
   type LlamaContextSequence, type LlamaGrammar, type LlamaModel, type Token,
 } from 'node-llama-cpp';
 import { freshSeed } from '../entropy.js';
 import { ContextGuard } from './context-guard.js';
 import { installExactJsonGrammar } from './exact-json-grammar.js';
 import { OutputCollector } from './output-collector.js';
+import { SequencePool, SequenceSlot, type SequenceLease } from './sequence-pool.js';
+import { StepGate } from './step-gate.js';
+import { chatHistory, chatModelFunctions, ToolCallCollector, wrapperCallsFunctions } from './tool-calls.js';
 import { partialCharacterTokens } from './whole-character-tokens.js';
-import { chatHistory, chatModelFunctions, forcingFunctionCall, ToolCallCollector, wrapperCallsFunctions } from './tool-calls.js';
 import type { ChatMessage, EngineStop, GenerationOutcome, GenerationSettings, Sampling, ToolFunction } from './types.js';
 
 /**
@@ -32,23 +34,29 @@ export interface EngineOptions {
   readonly useMmap: boolean;
   /** Forget every evaluated token after each generation (see LLM_ISOLATE_REQUESTS). */
   readonly isolateRequests?: boolean;
+  /** Context sequences, one per generation running at once (see LLM_PARALLEL); each has `contextSize` tokens. */
+  readonly parallel?: number;
 }
 
 /** A chat prompt, rendered with the model's own template and counted, ready to generate from. */
 export interface PreparedChat {
   readonly history: ChatHistoryItem[];
   readonly promptTokens: number;
+  /** The prompt as it will sit in the sequence: what a free sequence's cached tokens are compared with. */
+  readonly rendered: readonly Token[];
 }
 
 export interface PreparedText {
   readonly tokens: Token[];
   readonly promptTokens: number;
+  readonly rendered: readonly Token[];
 }
 
 /**
- * The loaded model: one context with one sequence, shared by every request (one generation at a time,
- * serialised by the caller). LlamaChat renders chats with the template found in the GGUF and adds no
- * system prompt of its own; LlamaCompletion continues raw text.
+ * The loaded model: one context with one sequence per generation that may run at once (LLM_PARALLEL), each
+ * generation on a sequence leased from the pool (the caller admits no more than there are). LlamaChat renders
+ * chats with the template found in the GGUF and adds no system prompt of its own; LlamaCompletion continues
+ * raw text. With several sequences, a step gate keeps their decoding in one batch per token.
  */
 export class Engine {
   private jsonGrammarPromise?: Promise<LlamaGrammar>;
@@ -57,9 +65,7 @@ export class Engine {
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
-    private readonly sequence: LlamaContextSequence,
-    private readonly chat: LlamaChat,
-    private readonly completion: LlamaCompletion,
+    private readonly sequences: SequencePool,
     /**
      * Where loading went, for the start-up log's cold-start phases: the weights read (or mapped) and
      * prepared for the CPU's kernels, then the context (KV cache and compute buffers) allocated.
@@ -67,9 +73,6 @@ export class Engine {
     readonly loadTimings: { readonly weightsMs: number; readonly contextMs: number },
     private readonly isolateRequests: boolean,
   ) {}
-
-  /** The same chat over the same sequence, made to start its answer with a function call (created when first needed). */
-  private forcedChat?: LlamaChat;
 
   /** Found on the first constrained generation (a pass over the vocabulary): see whole-character-tokens.ts. */
   private partialTokens?: readonly Token[];
@@ -97,22 +100,40 @@ export class Engine {
     const started = performance.now();
     const model = await llama.loadModel({ modelPath: options.modelPath, useMmap: options.useMmap });
     const modelLoaded = performance.now();
+    const parallel = options.parallel ?? 1;
     const context = await model.createContext({
       contextSize: options.contextSize,
-      sequences: 1,
+      sequences: parallel,
       threads: { ideal: options.threads, min: options.threads },
     });
-    const sequence = context.getSequence();
-    return new Engine(llama, model, context, sequence,
-      new LlamaChat({ contextSequence: sequence }),
-      new LlamaCompletion({ contextSequence: sequence }),
+    const sequences = Array.from({ length: parallel }, () => context.getSequence());
+    // One sequence has nothing to keep in step with: it decodes exactly as without the gate.
+    if (parallel > 1) {
+      const gate = new StepGate();
+      for (const [id, sequence] of sequences.entries()) gate.install(sequence, id);
+    }
+    return new Engine(llama, model, context, new SequencePool(sequences.map((sequence, id) => new SequenceSlot(sequence, id))),
       { weightsMs: modelLoaded - started, contextMs: performance.now() - modelLoaded },
       options.isolateRequests ?? false);
   }
 
-  /** The effective size: llama.cpp rounds the requested one up. */
+  /** The effective size of each sequence: llama.cpp rounds the requested one up. */
   get contextSize(): number {
     return this.context.contextSize;
+  }
+
+  /** Sequences: generations that can run at once. */
+  get parallel(): number {
+    return this.sequences.size;
+  }
+
+  get sequencesInUse(): number {
+    return this.sequences.inUse;
+  }
+
+  /** Every sequence's chat resolved the same wrapper from the model's template. */
+  private get chatWrapper(): ChatWrapper {
+    return this.sequences.slots[0].chat.chatWrapper;
   }
 
   /** The loaded weights: embedding contexts share them when a generation model also embeds (LLM_EMBEDDINGS). */
@@ -121,12 +142,20 @@ export class Engine {
   }
 
   get chatWrapperName(): string {
-    return this.chat.chatWrapper.wrapperName;
+    return this.chatWrapper.wrapperName;
   }
 
   /** Whether the model's chat wrapper has a function-call syntax of its own (see wrapperCallsFunctions). */
   get supportsTools(): boolean {
-    return wrapperCallsFunctions(this.chat.chatWrapper);
+    return wrapperCallsFunctions(this.chatWrapper);
+  }
+
+  /**
+   * A free sequence for this prompt: the one whose cached tokens share the longest prefix with it, so its
+   * shared part is not evaluated again. Hold it for the generation and release it right after.
+   */
+  leaseSequence(prepared: PreparedChat | PreparedText): SequenceLease {
+    return this.sequences.acquire(prepared.rendered);
   }
 
   get threads(): number {
@@ -139,19 +168,20 @@ export class Engine {
     // The model answers after the last message; a trailing assistant message (a prefill, or calls whose
     // results follow) is continued.
     if (history.at(-1)?.type !== 'model') history.push({ type: 'model', response: [] });
-    const { contextText } = this.chat.chatWrapper.generateContextState({
+    const { contextText } = this.chatWrapper.generateContextState({
       chatHistory: history,
       availableFunctions: tools !== undefined && tools.length > 0 ? chatModelFunctions(tools) : undefined,
       documentFunctionParams: true,
     });
-    return { history, promptTokens: contextText.tokenize(this.model.tokenizer).length };
+    const rendered = contextText.tokenize(this.model.tokenizer);
+    return { history, promptTokens: rendered.length, rendered };
   }
 
   prepareText(prompt: string): PreparedText {
     const bos = this.model.tokens.shouldPrependBosToken ? this.model.tokens.bos : null;
     // LlamaCompletion prepends BOS itself: hand it the rest, but count it.
     const tokens = this.model.tokenize(prompt, false, bos !== null ? 'trimLeadingSpace' : undefined);
-    return { tokens, promptTokens: tokens.length + (bos !== null ? 1 : 0) };
+    return { tokens, promptTokens: tokens.length + (bos !== null ? 1 : 0), rendered: bos !== null ? [bos, ...tokens] : tokens };
   }
 
   /** Sampling options; a grammar or function call also bans tokens that are not whole characters. */
@@ -165,12 +195,12 @@ export class Engine {
     return this.context.contextSize - 1 - promptTokens;
   }
 
-  async generateChat(prepared: PreparedChat, settings: GenerationSettings): Promise<GenerationOutcome> {
+  async generateChat(prepared: PreparedChat, settings: GenerationSettings, lease: SequenceLease): Promise<GenerationOutcome> {
     const tools = settings.tools !== undefined && settings.tools.functions.length > 0 ? settings.tools : undefined;
     const calls = new ToolCallCollector((delta) => settings.onToolCall?.(delta));
-    const chat = tools?.force === true ? this.forcingChat() : this.chat;
+    const chat = lease.slot.chatFor(tools?.force === true);
     const guard = new ContextGuard(prepared.history, prepared.promptTokens);
-    const outcome = await this.metered(settings, async (collector, signal) => {
+    const outcome = await this.metered(settings, lease.slot.sequence, async (collector, signal) => {
       const common = {
         ...this.samplingOptions(settings.sampling, tools !== undefined || settings.grammar !== undefined),
         maxTokens: settings.maxTokens,
@@ -203,14 +233,9 @@ export class Engine {
     return toolCalls.length > 0 && outcome.stop !== 'aborted' ? { ...outcome, stop: 'tool_calls', toolCalls } : outcome;
   }
 
-  private forcingChat(): LlamaChat {
-    this.forcedChat ??= new LlamaChat({ contextSequence: this.sequence, chatWrapper: forcingFunctionCall(this.chat.chatWrapper) });
-    return this.forcedChat;
-  }
-
-  async generateText(prepared: PreparedText, settings: GenerationSettings): Promise<GenerationOutcome> {
-    return this.metered(settings, async (collector, signal) => {
-      const result = await this.completion.generateCompletionWithMeta(prepared.tokens, {
+  async generateText(prepared: PreparedText, settings: GenerationSettings, lease: SequenceLease): Promise<GenerationOutcome> {
+    return this.metered(settings, lease.slot.sequence, async (collector, signal) => {
+      const result = await lease.slot.completion.generateCompletionWithMeta(prepared.tokens, {
         ...this.samplingOptions(settings.sampling, settings.grammar !== undefined),
         maxTokens: settings.maxTokens,
         grammar: settings.grammar,
@@ -232,14 +257,17 @@ export class Engine {
    * Returns the tokens sampled.
    */
   async warmUp(signal: AbortSignal): Promise<number> {
-    const before = this.sequence.tokenMeter.getState();
+    const lease = this.sequences.acquire([]);
+    const { sequence, chat } = lease.slot;
+    const before = sequence.tokenMeter.getState();
     try {
-      await this.chat.generateResponse([{ type: 'user', text: 'Hello' }, { type: 'model', response: [] }],
+      await chat.generateResponse([{ type: 'user', text: 'Hello' }, { type: 'model', response: [] }],
         { maxTokens: 4, temperature: 0, signal, stopOnAbortSignal: true });
     } finally {
-      await this.sequence.clearHistory();
+      await sequence.clearHistory();
+      lease.release();
     }
-    return this.sequence.tokenMeter.diff(before).usedOutputTokens;
+    return sequence.tokenMeter.diff(before).usedOutputTokens;
   }
 
   /** node-llama-cpp reads and parses its JSON grammar file on each call: build it once. */
@@ -288,19 +316,19 @@ export class Engine {
    * the reasoning and its tags included, which is what max_tokens limits too. A stop sequence ends the
    * generation through its own abort signal, told apart from the caller's.
    */
-  private async metered(settings: GenerationSettings,
+  private async metered(settings: GenerationSettings, sequence: LlamaContextSequence,
     run: (collector: OutputCollector, signal: AbortSignal) => Promise<string>, guard?: ContextGuard): Promise<GenerationOutcome> {
     const stopped = new AbortController();
     const collector = new OutputCollector(settings.stop, settings.onDelta, () => stopped.abort());
     const signal = AbortSignal.any([settings.signal, stopped.signal, ...(guard !== undefined ? [guard.signal] : [])]);
-    const before = this.sequence.tokenMeter.getState();
+    const before = sequence.tokenMeter.getState();
     let reason: string;
     try {
       reason = await run(collector, signal);
     } catch (error) {
       // An abort before the first token throws instead of returning what exists (nothing).
       if (!signal.aborted) {
-        await this.sequence.clearHistory().catch(() => undefined);
+        await sequence.clearHistory().catch(() => undefined);
         throw error;
       }
       reason = 'abort';
@@ -312,11 +340,11 @@ export class Engine {
     collector.finish();
     // The meter counts evaluations that produced logits: one per sampled token, the end-of-sequence
     // token included. OpenAI does not bill the end token, so neither do we.
-    const used = this.sequence.tokenMeter.diff(before);
+    const used = sequence.tokenMeter.diff(before);
     const sampled = used.usedOutputTokens;
     // The sequence keeps this request's tokens for the next one to reuse (prefix reuse); isolation forgets
-    // them before the model is handed on, so no later caller can time its way to what was in them.
-    if (this.isolateRequests) await this.sequence.clearHistory();
+    // them before the sequence is handed on, so no later caller can time its way to what was in them.
+    if (this.isolateRequests) await sequence.clearHistory();
     return {
       content: collector.content,
       reasoning: collector.reasoning,

@@ -2,15 +2,16 @@
 export type Release = (completed?: boolean) => void;
 
 /**
- * One generation at a time (one context sequence, and Lambda's one-request-per-environment model),
- * with at most `queueSize` requests waiting. A waiter whose client leaves is dropped from the line.
+ * At most `capacity` generations at a time (one per context sequence; one by default, Lambda's
+ * one-request-per-environment model), with at most `queueSize` requests waiting. A waiter whose client
+ * leaves is dropped from the line.
  */
 export class GenerationGate {
-  private busy = false;
+  private running = 0;
   private readonly waiting: Array<{ admit: () => void }> = [];
   private averageMs = 5_000;
 
-  constructor(private readonly queueSize: number) {}
+  constructor(private readonly queueSize: number, private readonly capacity = 1) {}
 
   get queued(): number {
     return this.waiting.length;
@@ -18,15 +19,15 @@ export class GenerationGate {
 
   /** True when a new request would be turned away: checked before any work is spent on it. */
   get isFull(): boolean {
-    return this.busy && this.waiting.length >= this.queueSize;
+    return this.running >= this.capacity && this.waiting.length >= this.queueSize;
   }
 
   /** Undefined when the line is full; otherwise resolves with a release function once admitted. */
   enter(signal: AbortSignal): Promise<Release> | undefined {
     if (this.isFull) return undefined;
     if (signal.aborted) return Promise.reject(signal.reason);
-    if (!this.busy) {
-      this.busy = true;
+    if (this.running < this.capacity) {
+      this.running++;
       return Promise.resolve(this.releaser());
     }
     return new Promise((resolve, reject) => {
@@ -46,9 +47,12 @@ export class GenerationGate {
     });
   }
 
-  /** A hint for Retry-After: the line ahead times the recent generation length, 1 s to 60 s. */
+  /**
+   * A hint for Retry-After, 1 s to 60 s: the line ahead times the recent generation length, shared by the
+   * generations that run at once (one of them ends every average / capacity, on average).
+   */
   retryAfterSeconds(): number {
-    return Math.min(60, Math.max(1, Math.ceil((this.waiting.length + 1) * this.averageMs / 1000)));
+    return Math.min(60, Math.max(1, Math.ceil((this.waiting.length + 1) * this.averageMs / this.capacity / 1000)));
   }
 
   private releaser(): Release {
@@ -61,7 +65,7 @@ export class GenerationGate {
       if (completed) this.averageMs = 0.7 * this.averageMs + 0.3 * (performance.now() - started);
       const next = this.waiting.shift();
       if (next !== undefined) next.admit();
-      else this.busy = false;
+      else this.running--;
     };
   }
 }

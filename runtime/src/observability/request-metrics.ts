@@ -36,6 +36,10 @@ export interface GenerationRecord {
   generationMs: number;
   /** From the first generated token to the last: the decode phase, without the prompt's evaluation. */
   decodeMs?: number;
+  /** Context sequences generating when this one started (itself included): how many shared each decode step. */
+  sequencesInUse?: number;
+  /** Which context sequence it ran on (0 to LLM_PARALLEL - 1). */
+  sequenceId?: number;
 }
 
 /** What a /v1/embeddings request evaluated. */
@@ -69,6 +73,7 @@ const METRICS = [
   { Name: 'CompletionTokens', Unit: 'Count' },
   { Name: 'PromptTokens', Unit: 'Count' },
   { Name: 'GenerationDuration', Unit: 'Milliseconds' },
+  { Name: 'SequencesInUse', Unit: 'Count' },
 ] as const;
 
 const round = (value: number, digits = 1): number => Number(value.toFixed(digits));
@@ -105,6 +110,7 @@ export function logRequest(record: RequestRecord, namespace: string, functionNam
   };
   if (tokensPerSecond !== undefined) metrics.TokensPerSecond = tokensPerSecond;
   if (generation.timeToFirstTokenMs !== undefined) metrics.TimeToFirstToken = round(generation.timeToFirstTokenMs);
+  if (generation.sequencesInUse !== undefined) metrics.SequencesInUse = generation.sequencesInUse;
   // A metric without a value in this line must not be declared (EMF would reject the line).
   const directiveMetrics = METRICS.filter((metric) => metrics[metric.Name] !== undefined);
   log({
@@ -122,6 +128,7 @@ export function logRequest(record: RequestRecord, namespace: string, functionNam
     decodeMs: generation.decodeMs === undefined ? undefined : round(generation.decodeMs),
     reasoningTokens: generation.reasoningTokens,
     promptTokensEvaluated: generation.promptTokensEvaluated,
+    sequenceId: generation.sequenceId,
   });
 }
 

@@ -1,8 +1,9 @@
 import type { LlamaGrammar } from 'node-llama-cpp';
 import type { GenerationRequest, ResponseFormat } from '../api/generation-request.js';
 import { toolCallId, type FinishReason, type ToolCallObject } from '../api/openai-format.js';
-import type { Engine } from '../engine/engine.js';
+import type { Engine, PreparedChat, PreparedText } from '../engine/engine.js';
 import type { Release } from '../engine/generation-gate.js';
+import type { SequenceLease } from '../engine/sequence-pool.js';
 import type { Delta, GenerationOutcome, GenerationSettings, ToolCallDelta, ToolSettings } from '../engine/types.js';
 import { ApiError, internalError, invalidRequest, notReady, queueFull } from '../http/api-error.js';
 import { errorFields, log } from '../observability/log.js';
@@ -100,17 +101,17 @@ function promptTexts(request: GenerationRequest): string[] {
   return request.messages.flatMap((message) => [message.content, ...(message.toolCalls ?? []).map((call) => call.result)]);
 }
 
-/** The prompt rendered and counted, and how to generate from it. */
+/** The prompt rendered and counted, and how to generate from it on a leased sequence. */
 function prepare(engine: Engine, request: GenerationRequest, tools: ToolSettings | undefined): {
-  promptTokens: number;
-  generate: (settings: GenerationSettings) => Promise<GenerationOutcome>;
+  prompt: PreparedChat | PreparedText;
+  generate: (settings: GenerationSettings, lease: SequenceLease) => Promise<GenerationOutcome>;
 } {
   if (request.messages !== undefined) {
     const chat = engine.prepareChat(request.messages, tools?.functions);
-    return { promptTokens: chat.promptTokens, generate: (settings) => engine.generateChat(chat, settings) };
+    return { prompt: chat, generate: (settings, lease) => engine.generateChat(chat, settings, lease) };
   }
   const text = engine.prepareText(request.prompt!);
-  return { promptTokens: text.promptTokens, generate: (settings) => engine.generateText(text, settings) };
+  return { prompt: text, generate: (settings, lease) => engine.generateText(text, settings, lease) };
 }
 
 const FINISH_BY_STOP: Readonly<Record<GenerationOutcome['stop'], FinishReason>> = {
@@ -161,12 +162,14 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
     let promptTokens = 0;
     let outcome: GenerationOutcome;
     let firstTokenAt: number | undefined;
+    let sequencesInUse: number | undefined;
+    let sequenceId: number | undefined;
     const callIds: string[] = [];
     if (release === undefined) {
       outcome = { content: '', reasoning: '', completionTokens: 0, reasoningTokens: 0, stop: 'aborted', promptTokensEvaluated: 0, toolCalls: [] };
     } else {
       const prepared = prepare(engine, request, tools);
-      promptTokens = prepared.promptTokens;
+      promptTokens = prepared.prompt.promptTokens;
       const room = engine.roomAfter(promptTokens);
       if (room < 1) throw contextLengthExceeded(engine.contextSize, promptTokens, request.promptParam);
       ({ coldStart: scope.coldStart, restored: scope.restored } = app.takeStart());
@@ -185,14 +188,20 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
         stop: request.stop, sampling: request.sampling, grammar,
         maxReasoningTokens: request.maxReasoningTokens, signal: stops.signal, onDelta, tools, onToolCall,
       };
+      // Admitted, so a sequence is free: the one that already holds the longest part of this prompt.
+      const lease = engine.leaseSequence(prepared.prompt);
+      sequencesInUse = lease.inUse;
+      sequenceId = lease.slot.id;
       try {
-        outcome = await prepared.generate(settings);
+        outcome = await prepared.generate(settings, lease);
       } catch (error) {
         log({ level: 'error', event: 'generation_failed', requestId: invocation.requestId, ...errorFields(error) });
         scope.status = 500;
         scope.errorCode = 'internal_error';
         responder.fail(internalError());
         return;
+      } finally {
+        lease.release();
       }
     }
     const endedAt = performance.now();
@@ -214,6 +223,8 @@ export async function runGeneration(scope: RequestScope, request: GenerationRequ
       timeToFirstTokenMs: firstTokenAt === undefined ? undefined : firstTokenAt - scope.arrivedAt,
       generationMs: endedAt - startedAt,
       decodeMs: firstTokenAt === undefined ? undefined : endedAt - firstTokenAt,
+      sequencesInUse,
+      sequenceId,
     };
     if (config.logPrompts) {
       scope.loggedResponse = outcome.content;
