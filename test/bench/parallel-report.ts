@@ -93,9 +93,9 @@ export function renderParallelReport(results: ParallelResults): { markdown: stri
   const loneRows = loneVariants.map((variant) => {
     const samples = results.lone.filter((sample) => sample.variant === variant);
     // Per round, against the one-sequence context in the same round.
-    const ratios = samples.map((sample) => sample.decodeTokensPerSecond /
+    const perRound = samples.map((sample) => sample.decodeTokensPerSecond /
       (loneAlone.find((alone) => alone.round === sample.round)?.decodeTokensPerSecond ?? NaN));
-    return `| ${variant} | ${formatSummary(summarize(samples.map((sample) => sample.decodeTokensPerSecond)))} | ${formatSummary(summarize(ratios), 2)} |`;
+    return `| ${variant} | ${formatSummary(summarize(samples.map((sample) => sample.decodeTokensPerSecond)))} | ${formatSummary(summarize(perRound), 2)} |`;
   });
 
   const markdown = `# Parallel generations (LLM_PARALLEL)

@@ -247,8 +247,11 @@ describe('the request log line (CloudWatch Embedded Metric Format)', () => {
         { Name: 'CompletionTokens', Unit: 'Count' },
         { Name: 'PromptTokens', Unit: 'Count' },
         { Name: 'GenerationDuration', Unit: 'Milliseconds' },
+        { Name: 'SequencesInUse', Unit: 'Count' },
       ],
     }]);
+    // One sequence by default (LLM_PARALLEL=1): the gauge says this request had the model to itself.
+    expect(line.SequencesInUse).toBe(1);
     expect(typeof line._aws.Timestamp).toBe('number');
     expect(line.FunctionName).toBe('runtime-test-function');
   });
