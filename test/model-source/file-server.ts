@@ -19,10 +19,16 @@ export interface FileServerOptions {
   readonly files: Readonly<Record<string, string>>;
   /** Send bodies without Content-Length (chunked), as some servers and proxies do. */
   readonly chunked?: boolean;
+  /**
+   * The first request for each file announces this many bytes more than the file holds, then sends the file and
+   * cuts the connection: a transfer cut short, as a busy network or server can.
+   */
+  readonly announceExtraBytesOnce?: number;
 }
 
 export async function startFileServer(options: FileServerOptions): Promise<FileServer> {
   const requests: string[] = [];
+  const spoiled = new Set<string>();
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://files').pathname;
     requests.push(`${req.method} ${path}`);
@@ -33,6 +39,14 @@ export async function startFileServer(options: FileServerOptions): Promise<FileS
       return;
     }
     const size = statSync(file).size;
+    const extra = options.announceExtraBytesOnce && !spoiled.has(path) ? options.announceExtraBytesOnce : 0;
+    if (extra > 0) {
+      spoiled.add(path);
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size + extra });
+      if (req.method === 'HEAD') res.end();
+      else createReadStream(file).on('end', () => res.destroy()).pipe(res, { end: false });
+      return;
+    }
     let start = 0;
     let end = size - 1;
     let status = 200;

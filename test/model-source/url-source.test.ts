@@ -101,3 +101,17 @@ test('a URL that answers 404 is a clear error, leaves nothing behind and never l
   expect(JSON.stringify(run.lines)).not.toContain('secret-token');
   expect(filesUnder(cacheDir)).toEqual([]);
 });
+
+test('a download that ends short of the size the server announced is fetched again, never kept', async () => {
+  const spoilt = await startFileServer({ port: HTTP_PORT + 1, files: { '/models/tiny-model.gguf': modelFile }, announceExtraBytesOnce: 63 });
+  try {
+    const cacheDir = mkdtempSync(path.join(dir, 'cache-'));
+    const run = await runModelSource('resolve', { modelUrl: `${spoilt.baseUrl}/models/tiny-model.gguf`, cacheDir });
+    expect(run.error).toBeUndefined();
+    expect(statSync(run.result as string).size).toBe(statSync(modelFile).size);
+    expect(run.logs).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'model_download_retry', source: 'url' })]));
+    expect(run.logs).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'model_download_unverified', sha256: modelSha256 })]));
+  } finally {
+    await spoilt.close();
+  }
+});

@@ -20,6 +20,8 @@ interface CacheRecord {
 }
 
 const RECORD_FILE = 'download.json';
+/** Downloads that end with another size than the server announces are tried again, this many times in all. */
+const DOWNLOAD_ATTEMPTS = 3;
 
 /**
  * Downloads `url` once into its own folder under `cacheDir` with node-llama-cpp's downloader (a progress bar on
@@ -57,26 +59,44 @@ export async function downloadModelFromUrl(options: UrlDownloadOptions, log: Mod
   log({ event: 'model_download_start', source: 'url', url: safeUrl, folder, verified: expectedSha256 !== undefined });
 
   let downloadedPath: string | undefined;
-  try {
-    // node-llama-cpp takes about 0.6 s to import: only a start that downloads pays it here (the engine
-    // imports it anyway, in parallel with finding the model).
-    const { createModelDownloader } = await import('node-llama-cpp');
-    const downloader = await createModelDownloader({
-      modelUri: url,
-      dirPath: folder,
-      ...(fileName ? { fileName } : {}),
-      showCliProgress: interactive,
-      // Download to a temporary name and rename at the end, so a half-written file is never mistaken for a model.
-      skipExisting: false,
-      deleteTempFileOnCancel: true,
-      ...(interactive ? {} : { onProgress: ({ downloadedSize, totalSize }) => progress.update(downloadedSize, totalSize) }),
-    });
-    downloadedPath = await downloader.download();
-  } catch (error) {
-    await removeDownload(folder, fileName);
-    // The downloader's messages quote the full URL, which may carry a token in its query string.
-    const message = ((error as Error).message ?? String(error)).split(url).join(safeUrl);
-    throw new Error(`Downloading the model from ${safeUrl} failed: ${message}`);
+  for (let attempt = 1; downloadedPath === undefined; attempt++) {
+    let candidate: string;
+    try {
+      // node-llama-cpp takes about 0.6 s to import: only a start that downloads pays it here (the engine
+      // imports it anyway, in parallel with finding the model).
+      const { createModelDownloader } = await import('node-llama-cpp');
+      const downloader = await createModelDownloader({
+        modelUri: url,
+        dirPath: folder,
+        ...(fileName ? { fileName } : {}),
+        showCliProgress: interactive,
+        // Download to a temporary name and rename at the end, so a half-written file is never mistaken for a model.
+        skipExisting: false,
+        deleteTempFileOnCancel: true,
+        ...(interactive ? {} : { onProgress: ({ downloadedSize, totalSize }) => progress.update(downloadedSize, totalSize) }),
+      });
+      candidate = await downloader.download();
+    } catch (error) {
+      await removeDownload(folder, fileName);
+      // The downloader's messages quote the full URL, which may carry a token in its query string.
+      const message = ((error as Error).message ?? String(error)).split(url).join(safeUrl);
+      throw new Error(`Downloading the model from ${safeUrl} failed: ${message}`);
+    }
+    // The downloader sizes its file by what the first response announced and, when a transfer is cut and
+    // resumed, can finish with that size whatever arrived (measured: a cut response announcing 63 bytes too
+    // many gave a 63-byte-longer file, reported complete). Ask the server again before trusting the file.
+    const sizeOnDisk = (await stat(candidate)).size;
+    const announced = await announcedSize(url);
+    if (announced === undefined || announced === sizeOnDisk) {
+      downloadedPath = candidate;
+    } else {
+      await removeDownload(folder, basename(candidate));
+      if (attempt >= DOWNLOAD_ATTEMPTS) {
+        throw new Error(`Downloading the model from ${safeUrl} failed: ${DOWNLOAD_ATTEMPTS} attempts ended with a file of another size ` +
+          `than the server announces (${sizeOnDisk} against ${announced} bytes)`);
+      }
+      log({ event: 'model_download_retry', source: 'url', url: safeUrl, attempt, sizeBytes: sizeOnDisk, announcedBytes: announced });
+    }
   }
 
   const size = (await stat(downloadedPath)).size;
@@ -134,4 +154,17 @@ async function removeDownload(folder: string, fileName: string | undefined): Pro
   }
   await rm(join(folder, fileName), { force: true });
   await rm(join(folder, `${fileName}.ipull`), { force: true });
+}
+
+/** The size the server announces for `url` now (HEAD, redirects followed), or undefined when it does not say. */
+async function announcedSize(url: string): Promise<number | undefined> {
+  if (!/^https?:/i.test(url)) return undefined;
+  try {
+    const response = await fetch(url, { method: 'HEAD', redirect: 'follow', signal: AbortSignal.timeout(30_000) });
+    const length = Number(response.headers.get('content-length'));
+    return response.ok && Number.isSafeInteger(length) && length > 0 ? length : undefined;
+  } catch {
+    // No answer to a HEAD is no evidence against the file; the checksum, when given, still decides.
+    return undefined;
+  }
 }
